@@ -1,0 +1,20 @@
+import { PGlite } from '@electric-sql/pglite';
+const t0=Date.now();
+const db = await PGlite.create({ parsers: { 20: (v) => Number(v) } });
+console.log('create', Date.now()-t0);
+await db.exec(`create role siyu_app nologin; create table t(id bigserial primary key, ws uuid not null, v text);
+alter table t enable row level security;
+create policy p on t using (ws = nullif(current_setting('siyu.workspace_id', true),'')::uuid) with check (ws = nullif(current_setting('siyu.workspace_id', true),'')::uuid);
+grant select, insert, update, delete on all tables in schema public to siyu_app; grant usage, select on all sequences in schema public to siyu_app;
+insert into t(ws,v) values ('00000000-0000-0000-0000-000000000001','a'),('00000000-0000-0000-0000-000000000002','b');`);
+const r = await db.transaction(async (tx) => {
+  await tx.query(`set local role siyu_app`);
+  await tx.query(`select set_config('siyu.workspace_id', $1, true)`, ['00000000-0000-0000-0000-000000000001']);
+  return (await tx.query('select * from t')).rows;
+});
+console.log(r);
+const r2 = await db.transaction(async (tx) => { await tx.query(`set local role siyu_app`); return (await tx.query('select * from t')).rows; });
+console.log('no setting', r2);
+console.log((await db.query('select count(*) c, current_user u from t')).rows);
+const t1=Date.now(); const dump = await db.dumpDataDir('none'); console.log('dump', Date.now()-t1, dump.size);
+const t2=Date.now(); const db2 = await PGlite.create({ loadDataDir: dump }); console.log('load', Date.now()-t2, (await db2.query('select count(*)::int c from t')).rows);
