@@ -43,7 +43,7 @@ export interface TestDatabase {
 export async function copyTestDatabase(template: string): Promise<TestDatabase> {
   if (testDbKind() === 'pglite') {
     const db = await openPglite(null, new Blob([readFileSync(template)]));
-    return { db, url: null, drop: () => db.close() };
+    return { db, url: null, drop: () => db.close().catch(() => {}) };
   }
   const name = `${template}_${randomBytes(4).toString('hex')}`;
   // Copies of one template may collide while another copy is starting; PostgreSQL then says the template is busy.
@@ -62,7 +62,8 @@ export async function copyTestDatabase(template: string): Promise<TestDatabase> 
     db,
     url,
     drop: async () => {
-      await db.close();
+      // The server under test may have closed the pool already.
+      await db.close().catch(() => {});
       await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };

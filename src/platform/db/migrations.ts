@@ -53,11 +53,15 @@ export function loadMigrations(sources: readonly MigrationSource[]): Migration[]
 }
 
 async function ensureTable(db: Db): Promise<void> {
-  await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    id text PRIMARY KEY,
-    checksum text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
-  )`);
+  // Under the lock: two processes creating the table at once would otherwise collide in the catalog.
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      id text PRIMARY KEY,
+      checksum text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+  });
 }
 
 async function applied(db: Db): Promise<Map<string, { checksum: string; appliedAt: Date }>> {

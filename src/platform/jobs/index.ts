@@ -1,5 +1,5 @@
 // Background work: the jobs queue, cron schedules and the domain-event outbox (see README.md in this folder).
-import type { Queryable, Tx } from '../db/index.ts';
+import type { Tx } from '../db/index.ts';
 
 export interface ClaimedJob {
   id: number;
@@ -51,5 +51,26 @@ export interface Subscriber {
   handle: (event: DomainEvent, tx: Tx) => Promise<void>;
 }
 
-export declare function enqueue(tx: Queryable, job: NewJob): Promise<number | null>;
-export declare function emit(tx: Tx, type: string, payload: unknown): Promise<number>;
+/** What the worker logs through; a pino logger fits. */
+export interface JobLog {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export { InvalidJobCursor, InvalidSchedule, JobNotFound, JobNotRetryable } from './errors.ts';
+export { dispatchEvents, emit } from './outbox.ts';
+export {
+  claimJobs,
+  DEFAULT_MAX_ATTEMPTS,
+  enqueue,
+  type JobOutcome,
+  type JobState,
+  listJobs,
+  retryDelaySeconds,
+  retryJob,
+  runJob,
+} from './queue.ts';
+export { fireDueSchedules, nextSlot, syncSchedules } from './schedules.ts';
+export { startWorker, type Worker, type WorkerOptions } from './worker.ts';

@@ -1,0 +1,134 @@
+// Console shell: antd theme and locale (following the i18next language), the session probe, and the route table.
+import { App as AntApp, Button, ConfigProvider, Result, Spin } from 'antd';
+import enUS from 'antd/es/locale/en_US';
+import zhCN from 'antd/es/locale/zh_CN';
+import { lazy, type ReactNode, useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router-dom';
+import type { Session } from '../../src/contracts/foundation.ts';
+import { ApiError, api, setCsrfToken } from './api.ts';
+import { ConsoleLayout } from './layout/ConsoleLayout.tsx';
+import { settingsPages, upcomingModules } from './modules.tsx';
+import { ComingSoonPage } from './pages/ComingSoonPage.tsx';
+import { LoginPage } from './pages/LoginPage.tsx';
+import { type Permission, SessionProvider, useSession } from './session.tsx';
+
+const DashboardPage = lazy(() => import('./pages/DashboardPage.tsx'));
+const StaffPage = lazy(() => import('./pages/StaffPage.tsx'));
+const ApiKeysPage = lazy(() => import('./pages/ApiKeysPage.tsx'));
+const AuditPage = lazy(() => import('./pages/AuditPage.tsx'));
+const JobsPage = lazy(() => import('./pages/JobsPage.tsx'));
+
+const settingsElements = {
+  staff: <StaffPage />,
+  apiKeys: <ApiKeysPage />,
+  audit: <AuditPage />,
+  jobs: <JobsPage />,
+};
+
+const theme = {
+  token: { colorPrimary: '#08875a', colorLink: '#08875a', borderRadius: 8 },
+  components: {
+    Layout: { headerBg: '#ffffff', siderBg: '#10211b', triggerBg: '#0b1914' },
+    Menu: { darkItemBg: '#10211b', darkSubMenuItemBg: '#0b1914' },
+  },
+};
+
+type Probe =
+  | { state: 'loading' }
+  | { state: 'ready'; session: Session | null }
+  | { state: 'failed'; message: string | null };
+
+export function Root() {
+  const { t, i18n } = useTranslation();
+  const [probe, setProbe] = useState<Probe>({ state: 'loading' });
+
+  const check = useCallback(() => {
+    setProbe({ state: 'loading' });
+    api.me().then(
+      (session) => {
+        setCsrfToken(session?.csrfToken ?? null);
+        setProbe({ state: 'ready', session });
+      },
+      (error: unknown) => setProbe({ state: 'failed', message: error instanceof ApiError ? error.message : null }),
+    );
+  }, []);
+
+  useEffect(() => check(), [check]);
+
+  let body: ReactNode;
+  if (probe.state === 'loading') {
+    body = <Spin size="large" fullscreen />;
+  } else if (probe.state === 'failed') {
+    body = (
+      <Result
+        status="warning"
+        title={t('boot.failed')}
+        subTitle={probe.message ?? t('boot.failedHint')}
+        extra={
+          <Button type="primary" onClick={check}>
+            {t('boot.retry')}
+          </Button>
+        }
+      />
+    );
+  } else {
+    body = (
+      <SessionProvider initial={probe.session}>
+        <BrowserRouter>
+          <AppRoutes />
+        </BrowserRouter>
+      </SessionProvider>
+    );
+  }
+
+  return (
+    // autoInsertSpace off: antd would render two-character Chinese buttons as "登 录", which then differs from the
+    // label text that users, translators and tests see.
+    <ConfigProvider locale={i18n.language === 'en' ? enUS : zhCN} theme={theme} button={{ autoInsertSpace: false }}>
+      <AntApp>{body}</AntApp>
+    </ConfigProvider>
+  );
+}
+
+function AppRoutes() {
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginPage />} />
+      <Route
+        element={
+          <RequireSession>
+            <ConsoleLayout />
+          </RequireSession>
+        }
+      >
+        <Route index element={<DashboardPage />} />
+        {upcomingModules.map((module) => (
+          <Route key={module.key} path={module.path} element={<ComingSoonPage module={module.key} />} />
+        ))}
+        {settingsPages.map((page) => (
+          <Route
+            key={page.key}
+            path={page.path}
+            element={<RequirePermission permission={page.permission}>{settingsElements[page.key]}</RequirePermission>}
+          />
+        ))}
+        <Route path="*" element={<Navigate to="/" replace />} />
+      </Route>
+    </Routes>
+  );
+}
+
+function RequireSession({ children }: { children: ReactNode }) {
+  const { session } = useSession();
+  const location = useLocation();
+  if (!session) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  return children;
+}
+
+function RequirePermission({ permission, children }: { permission: Permission; children: ReactNode }) {
+  const { can } = useSession();
+  const { t } = useTranslation();
+  if (!can(permission)) return <Result status="403" title="403" subTitle={t('common.forbidden')} />;
+  return children;
+}

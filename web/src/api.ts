@@ -1,0 +1,148 @@
+// Typed client for the foundation API. The session cookie is httpOnly, so the only session state held here is the
+// CSRF token that must accompany every state-changing request.
+import type { Static } from '@sinclair/typebox';
+import type {
+  ApiKey,
+  AuditEntry,
+  AuditQuery,
+  CreateApiKeyBody,
+  CreatedApiKey,
+  CreatedStaff,
+  CreateStaffBody,
+  ErrorBody,
+  Job,
+  JobListQuery,
+  LoginBody,
+  Page,
+  Session,
+  Staff,
+  StaffListQuery,
+  UpdateStaffBody,
+} from '../../src/contracts/foundation.ts';
+import { currentLanguage } from './i18n.ts';
+
+export type JobQuery = Static<typeof JobListQuery>;
+export type PageParams = { cursor?: string; limit?: number };
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+let csrfToken: string | null = null;
+let unauthorizedListener: (() => void) | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/** Called when an authenticated request answers 401, i.e. the session expired or was revoked elsewhere. */
+export function onUnauthorized(listener: (() => void) | null): void {
+  unauthorizedListener = listener;
+}
+
+/**
+ * A fresh key per logical create; pass the same key again when re-sending after a network failure so the server
+ * can recognise the duplicate. `crypto.randomUUID` exists only in secure contexts, and self-hosted consoles are often
+ * opened over plain http on a LAN address, so fall back to `getRandomValues`, which is always available.
+ */
+export function newIdempotencyKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+type Query = Record<string, string | number | undefined>;
+
+interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  idempotencyKey?: string;
+  /** Login and the initial session probe answer 401 as a normal outcome, not as "your session ended". */
+  expectUnauthorized?: boolean;
+}
+
+function withQuery(path: string, query: Query | undefined): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined && value !== '') params.set(key, String(value));
+  }
+  const search = params.toString();
+  return search ? `${path}?${search}` : path;
+}
+
+async function errorFrom(response: Response): Promise<ApiError> {
+  try {
+    const body = (await response.json()) as Partial<ErrorBody>;
+    if (body.error && typeof body.error.message === 'string') {
+      return new ApiError(response.status, body.error.code, body.error.message, body.error.details);
+    }
+  } catch {
+    // Not JSON (a proxy's HTML error page, an empty body): report the HTTP status instead.
+  }
+  return new ApiError(response.status, 'http.error', `HTTP ${response.status} ${response.statusText}`.trim());
+}
+
+async function request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+  // The server localises error messages from Accept-Language; the browser's own header may not match the language
+  // picked in the console, so send the picked one.
+  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': currentLanguage() };
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
+
+  const response = await fetch(withQuery(path, options.query), {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  if (!response.ok) {
+    const error = await errorFrom(response);
+    if (response.status === 401 && !options.expectUnauthorized) unauthorizedListener?.();
+    throw error;
+  }
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+export const api = {
+  login: (body: LoginBody) => request<Session>('POST', '/api/auth/login', { body, expectUnauthorized: true }),
+  logout: () => request<void>('POST', '/api/auth/logout'),
+  /** Resolves to null when nobody is signed in. */
+  me: async (): Promise<Session | null> => {
+    try {
+      return await request<Session>('GET', '/api/auth/me', { expectUnauthorized: true });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return null;
+      throw error;
+    }
+  },
+
+  listStaff: (query: StaffListQuery) => request<Page<Staff>>('GET', '/api/staff', { query }),
+  createStaff: (body: CreateStaffBody, idempotencyKey = newIdempotencyKey()) =>
+    request<CreatedStaff>('POST', '/api/staff', { body, idempotencyKey }),
+  updateStaff: (id: string, body: UpdateStaffBody) =>
+    request<Staff>('PATCH', `/api/staff/${encodeURIComponent(id)}`, { body }),
+
+  listApiKeys: (query: PageParams) => request<Page<ApiKey>>('GET', '/api/api-keys', { query }),
+  createApiKey: (body: CreateApiKeyBody, idempotencyKey = newIdempotencyKey()) =>
+    request<CreatedApiKey>('POST', '/api/api-keys', { body, idempotencyKey }),
+  revokeApiKey: (id: string) => request<ApiKey>('POST', `/api/api-keys/${encodeURIComponent(id)}/revoke`),
+
+  listAudit: (query: AuditQuery) => request<Page<AuditEntry>>('GET', '/api/audit', { query }),
+
+  listJobs: (query: JobQuery) => request<Page<Job>>('GET', '/api/jobs', { query }),
+  retryJob: (id: string) => request<Job>('POST', `/api/jobs/${encodeURIComponent(id)}/retry`),
+};

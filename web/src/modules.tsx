@@ -1,0 +1,69 @@
+// The console's navigation: every business module of the platform and the settings pages, with the permission
+// each needs. Modules without a page yet route to the "coming soon" screen.
+import {
+  ApiOutlined,
+  AuditOutlined,
+  BarChartOutlined,
+  CommentOutlined,
+  CrownOutlined,
+  DashboardOutlined,
+  GiftOutlined,
+  MessageOutlined,
+  NodeIndexOutlined,
+  NotificationOutlined,
+  PartitionOutlined,
+  SafetyCertificateOutlined,
+  ScheduleOutlined,
+  SolutionOutlined,
+  TagsOutlined,
+  TeamOutlined,
+  UserAddOutlined,
+  UsergroupAddOutlined,
+  UserOutlined,
+} from '@ant-design/icons';
+import type { ReactNode } from 'react';
+import type { Permission } from './session.tsx';
+
+export type ModuleKey =
+  | 'customers'
+  | 'tags'
+  | 'segments'
+  | 'acquisition'
+  | 'relationships'
+  | 'community'
+  | 'loyalty'
+  | 'coupons'
+  | 'campaigns'
+  | 'journeys'
+  | 'messaging'
+  | 'feedback'
+  | 'analytics'
+  | 'privacy';
+
+export type SettingsKey = 'staff' | 'apiKeys' | 'audit' | 'jobs';
+
+export const upcomingModules: { key: ModuleKey; path: string; icon: ReactNode }[] = [
+  { key: 'customers', path: '/customers', icon: <UserOutlined /> },
+  { key: 'tags', path: '/tags', icon: <TagsOutlined /> },
+  { key: 'segments', path: '/segments', icon: <PartitionOutlined /> },
+  { key: 'acquisition', path: '/acquisition', icon: <UserAddOutlined /> },
+  { key: 'relationships', path: '/relationships', icon: <SolutionOutlined /> },
+  { key: 'community', path: '/community', icon: <UsergroupAddOutlined /> },
+  { key: 'loyalty', path: '/loyalty', icon: <CrownOutlined /> },
+  { key: 'coupons', path: '/coupons', icon: <GiftOutlined /> },
+  { key: 'campaigns', path: '/campaigns', icon: <NotificationOutlined /> },
+  { key: 'journeys', path: '/journeys', icon: <NodeIndexOutlined /> },
+  { key: 'messaging', path: '/messaging', icon: <MessageOutlined /> },
+  { key: 'feedback', path: '/feedback', icon: <CommentOutlined /> },
+  { key: 'analytics', path: '/analytics', icon: <BarChartOutlined /> },
+  { key: 'privacy', path: '/privacy', icon: <SafetyCertificateOutlined /> },
+];
+
+export const settingsPages: { key: SettingsKey; path: string; icon: ReactNode; permission: Permission }[] = [
+  { key: 'staff', path: '/settings/staff', icon: <TeamOutlined />, permission: 'staff.read' },
+  { key: 'apiKeys', path: '/settings/api-keys', icon: <ApiOutlined />, permission: 'api_key.manage' },
+  { key: 'audit', path: '/settings/audit', icon: <AuditOutlined />, permission: 'audit.read' },
+  { key: 'jobs', path: '/settings/jobs', icon: <ScheduleOutlined />, permission: 'jobs.manage' },
+];
+
+export const dashboard = { path: '/', icon: <DashboardOutlined /> };
