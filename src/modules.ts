@@ -2,7 +2,7 @@
 // by the composition root (src/main.ts).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Migration, loadMigrations } from './platform/db/migrations.ts';
+import { loadMigrations, type Migration } from './platform/db/migrations.ts';
 import type { SiyuModule } from './platform/module.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

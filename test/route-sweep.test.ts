@@ -34,13 +34,20 @@ test('every route answers malformed, mistyped, incomplete, unknown and oversized
     const url = pathOf(spec, () => crypto.randomUUID());
     const label = `${spec.method} ${spec.url}`;
     if (spec.params) {
-      const res = await owner.request(spec.method, pathOf(spec, () => 'not-an-id'), hasBody(spec) ? sample(spec.body) ?? {} : undefined);
+      const res = await owner.request(
+        spec.method,
+        pathOf(spec, () => 'not-an-id'),
+        hasBody(spec) ? (sample(spec.body) ?? {}) : undefined,
+      );
       expectClientError(res, `${label} bad path parameter`);
     }
     if (spec.query) {
       const props = Object.entries((spec.query as any).properties ?? {});
       for (const [name, prop] of props) {
-        const res = await owner.request('GET', `${url}?${name}=${encodeURIComponent(JSON.stringify(wrongType(prop as any)))}`);
+        const res = await owner.request(
+          'GET',
+          `${url}?${name}=${encodeURIComponent(JSON.stringify(wrongType(prop as any)))}`,
+        );
         if (res.status < 400) continue; // a free-text query value accepts any text
         expectClientError(res, `${label} query ${name} of the wrong type`);
       }
@@ -80,7 +87,10 @@ test('every private route refuses anonymous callers and bad API keys with a 401 
     if ('public' in spec) continue;
     const url = pathOf(spec, () => crypto.randomUUID());
     const body = hasBody(spec) ? (sample(spec.body) ?? {}) : undefined;
-    for (const [who, client] of [['anonymous', anon], ['bad key', badKey]] as const) {
+    for (const [who, client] of [
+      ['anonymous', anon],
+      ['bad key', badKey],
+    ] as const) {
       const res = await client.request(spec.method, url, body);
       expect(res.status, `${who} ${spec.method} ${spec.url}`).toBe(401);
       expectClientError(res, `${who} ${spec.method} ${spec.url}`, false);

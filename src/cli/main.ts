@@ -54,10 +54,21 @@ async function buildWebIfMissing(log: (msg: string) => void): Promise<void> {
   await build({ configFile: path.resolve(WEB_DIST, '../vite.config.ts'), logLevel: 'warn' });
 }
 
+/** Terminal columns of a string: CJK characters and full-width punctuation take two. */
+function columns(text: string): number {
+  let n = 0;
+  for (const ch of text)
+    n += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch)
+      ? 2
+      : 1;
+  return n;
+}
+
 function banner(lines: string[]): void {
-  const width = Math.max(...lines.map((l) => l.length)) + 4;
+  const width = Math.max(...lines.map(columns)) + 4;
   const rule = '═'.repeat(width);
-  process.stdout.write(`\n╔${rule}╗\n${lines.map((l) => `║  ${l.padEnd(width - 2)}║`).join('\n')}\n╚${rule}╝\n\n`);
+  const body = lines.map((l) => `║  ${l}${' '.repeat(width - 2 - columns(l))}║`).join('\n');
+  process.stdout.write(`\n╔${rule}╗\n${body}\n╚${rule}╝\n\n`);
 }
 
 async function run(mode: 'start' | 'serve' | 'worker'): Promise<void> {
@@ -144,13 +155,17 @@ export function cli(): Command {
         if (opts.status) {
           const status = await migrationStatus(db, allMigrations());
           for (const s of status) {
-            process.stdout.write(`${s.state.padEnd(8)} ${s.id}${s.appliedAt ? `  ${s.appliedAt.toISOString()}` : ''}\n`);
+            process.stdout.write(
+              `${s.state.padEnd(8)} ${s.id}${s.appliedAt ? `  ${s.appliedAt.toISOString()}` : ''}\n`,
+            );
           }
           const bad = status.filter((s) => s.state === 'changed');
           if (bad.length > 0) throw new CliError(`${bad.length} applied migration(s) were edited afterwards`);
         } else {
           const applied = await migrate(db, allMigrations(), (m) => process.stdout.write(`${m}\n`));
-          process.stdout.write(applied.length ? `${applied.length} migration(s) applied\n` : 'database is up to date\n');
+          process.stdout.write(
+            applied.length ? `${applied.length} migration(s) applied\n` : 'database is up to date\n',
+          );
         }
       } finally {
         await db.close();
@@ -174,7 +189,12 @@ export function cli(): Command {
       const db = await openDatabase(config);
       try {
         await migrate(db, allMigrations());
-        const demo = await buildDemo(db, { customers: opts.customers, seed: opts.seed, slug: opts.workspace, name: opts.name });
+        const demo = await buildDemo(db, {
+          customers: opts.customers,
+          seed: opts.seed,
+          slug: opts.workspace,
+          name: opts.name,
+        });
         process.stdout.write(
           `workspace ${demo.slug} (${demo.workspaceId}): ${demo.staff} staff\n` +
             `owner login ${demo.owner.login}  password ${demo.owner.password}\n`,

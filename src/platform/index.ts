@@ -1,10 +1,12 @@
 // The kernel as a module: workspaces' staff, sessions, API keys, audit log and the job console.
-import type { Config } from './config.ts';
+
 import { auditRoutes } from './audit/routes.ts';
 import type { Permissions } from './auth/permissions.ts';
 import { authRoutes } from './auth/routes.ts';
+import type { Config } from './config.ts';
 import { jobRoutes } from './jobs/routes.ts';
 import type { PermissionTable, SiyuModule } from './module.ts';
+import { workspaceRoutes } from './workspace-routes.ts';
 
 export const platformPermissions: PermissionTable = {
   'session.self': ['owner', 'admin', 'operator', 'guide', 'analyst', 'auditor'],
@@ -23,6 +25,7 @@ export function platformModule(config: Config, permissions: Permissions): SiyuMo
       authRoutes(config, permissions)(r);
       auditRoutes(r);
       jobRoutes(r);
+      workspaceRoutes(r);
     },
   };
 }

@@ -2,12 +2,13 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { TestProject } from 'vitest/node';
 import { PGlite } from '@electric-sql/pglite';
+import type { TestProject } from 'vitest/node';
+import { allMigrations } from '../../src/modules.ts';
 import { openPostgres, wrapPglite } from '../../src/platform/db/index.ts';
 import { migrate } from '../../src/platform/db/migrations.ts';
-import { allMigrations } from '../../src/modules.ts';
 import { adminQuery, pgUrl, TEST_DB_PREFIX, testDbKind } from './databases.ts';
+import { ensureWebBuilt } from './web-build.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -37,6 +38,7 @@ async function dropOrphans(): Promise<void> {
 }
 
 export default async function setup(project: TestProject) {
+  await ensureWebBuilt();
   process.env.SIYU_TEST_DB = String(project.config.env?.SIYU_TEST_DB ?? 'pglite');
   const runId = `${process.pid}_${Date.now().toString(36)}`;
   if (testDbKind() === 'pglite') {

@@ -64,7 +64,12 @@ test('wrong passwords and unknown accounts get the same 401', async () => {
 test('repeated failures lock the account, and the lock is audited', async () => {
   const c = new ApiClient(server.url);
   await c.login(owner().login, owner().password);
-  await c.post('/api/staff', { name: '锁定测试', email: 'lock@chayu.demo', role: 'analyst', password: 'right-password-1' });
+  await c.post('/api/staff', {
+    name: '锁定测试',
+    email: 'lock@chayu.demo',
+    role: 'analyst',
+    password: 'right-password-1',
+  });
   const d = new ApiClient(server.url);
   for (let i = 0; i < 3; i++) expect((await d.login('lock@chayu.demo', 'wrong-password')).status).toBe(401);
   const locked = await d.login('lock@chayu.demo', 'right-password-1');

@@ -101,10 +101,11 @@ export async function login(
       );
       const failures = rows[0]?.failed_logins ?? 0;
       if (failures >= config.login.maxFailures) {
-        await tx.query(
-          `UPDATE staff SET failed_logins = 0, locked_until = $3 WHERE workspace_id = $1 AND id = $2`,
-          [account.workspace_id, account.id, new Date(meta.now.getTime() + config.login.lockMinutes * 60_000)],
-        );
+        await tx.query(`UPDATE staff SET failed_logins = 0, locked_until = $3 WHERE workspace_id = $1 AND id = $2`, [
+          account.workspace_id,
+          account.id,
+          new Date(meta.now.getTime() + config.login.lockMinutes * 60_000),
+        ]);
         await audit(tx, 'auth.locked', { failures });
       } else {
         await audit(tx, 'auth.login_failed', { failures });

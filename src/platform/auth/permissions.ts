@@ -23,7 +23,10 @@ export class Permissions {
 
   /** Every permission a role holds, for the console to show or hide what the user may do. */
   of(role: Role): string[] {
-    return [...this.table].filter(([, roles]) => roles.has(role)).map(([p]) => p).sort();
+    return [...this.table]
+      .filter(([, roles]) => roles.has(role))
+      .map(([p]) => p)
+      .sort();
   }
 }
 

@@ -51,10 +51,15 @@ export async function principalFromSession(db: Db, token: string, now: Date): Pr
 }
 
 export async function principalFromApiKey(db: Db, secret: string, now: Date): Promise<Principal | null> {
-  const rows = await db.query<{ workspace_id: string; id: string; name: string; role: Role; last_used_at: Date | null }>(
-    `SELECT workspace_id, id, name, role, last_used_at FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL`,
-    [sha256(secret)],
-  );
+  const rows = await db.query<{
+    workspace_id: string;
+    id: string;
+    name: string;
+    role: Role;
+    last_used_at: Date | null;
+  }>(`SELECT workspace_id, id, name, role, last_used_at FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL`, [
+    sha256(secret),
+  ]);
   const row = rows[0];
   if (!row) return null;
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > TOUCH_AFTER_MS) {

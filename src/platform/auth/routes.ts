@@ -21,7 +21,7 @@ import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.ts';
 import { login, sessionOf } from './login.ts';
 import type { Permissions } from './permissions.ts';
 import { SESSION_COOKIE } from './principal.ts';
-import { createStaff, listStaff, toStaff, updateStaff, getStaff } from './staff.ts';
+import { createStaff, getStaff, listStaff, toStaff, updateStaff } from './staff.ts';
 
 const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 

@@ -19,9 +19,19 @@ async function signedInAs(role: string, email: string): Promise<ApiClient> {
 }
 
 test('an owner creates staff; a generated password is returned once and works', async () => {
-  const res = await owner.post('/api/staff', { name: '王小明', email: 'Xiaoming@Chayu.demo', role: 'guide', department: '上海静安寺店' });
+  const res = await owner.post('/api/staff', {
+    name: '王小明',
+    email: 'Xiaoming@Chayu.demo',
+    role: 'guide',
+    department: '上海静安寺店',
+  });
   expect(res.status).toBe(201);
-  expect(res.body.staff).toMatchObject({ name: '王小明', email: 'xiaoming@chayu.demo', role: 'guide', status: 'active' });
+  expect(res.body.staff).toMatchObject({
+    name: '王小明',
+    email: 'xiaoming@chayu.demo',
+    role: 'guide',
+    status: 'active',
+  });
   expect(res.body.initialPassword).toHaveLength(16);
   const c = new ApiClient(server.url);
   expect((await c.login('xiaoming@chayu.demo', res.body.initialPassword)).status).toBe(200);
@@ -115,11 +125,14 @@ test('API keys: shown once, work as Bearer tokens with their role, and stop work
 });
 
 test('staff lists page with a cursor, newest first, without gaps or repeats', async () => {
-  for (let i = 0; i < 7; i++) await owner.post('/api/staff', { name: `翻页${i}`, email: `page${i}@chayu.demo`, role: 'guide' });
+  for (let i = 0; i < 7; i++)
+    await owner.post('/api/staff', { name: `翻页${i}`, email: `page${i}@chayu.demo`, role: 'guide' });
   const seen: string[] = [];
   let cursor: string | null = null;
   do {
-    const res: any = await owner.get(`/api/staff?q=${encodeURIComponent("翻页")}&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+    const res: any = await owner.get(
+      `/api/staff?q=${encodeURIComponent('翻页')}&limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     seen.push(...res.body.items.map((s: { name: string }) => s.name));
     cursor = res.body.nextCursor;
   } while (cursor);

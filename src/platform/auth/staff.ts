@@ -1,7 +1,7 @@
 // Staff accounts: the brand's people who use the console, with a role each and an active/disabled status.
 import type {
-  CreateStaffBody,
   CreatedStaff,
+  CreateStaffBody,
   Page,
   Role,
   Staff,
@@ -52,9 +52,13 @@ export function normalizeStaffPhone(phone: string): string {
 function loginTaken(err: unknown): never {
   if (sqlState(err) === UNIQUE_VIOLATION) {
     const field = String((err as { constraint?: string; message?: string }).constraint ?? (err as Error).message);
-    throw conflict('staff.login_taken', { field: field.includes('phone') ? '手机号' : '邮箱' }, {
-      field: field.includes('phone') ? 'phone' : 'email',
-    });
+    throw conflict(
+      'staff.login_taken',
+      { field: field.includes('phone') ? '手机号' : '邮箱' },
+      {
+        field: field.includes('phone') ? 'phone' : 'email',
+      },
+    );
   }
   throw err;
 }
@@ -122,7 +126,8 @@ export async function updateStaff(ctx: RequestContext, id: string, patch: Update
   if (patch.status === 'disabled' && ctx.actor.type === 'staff' && ctx.actor.id === id) {
     throw conflict('staff.cannot_disable_self');
   }
-  const losesOwner = current.role === 'owner' && ((patch.role && patch.role !== 'owner') || patch.status === 'disabled');
+  const losesOwner =
+    current.role === 'owner' && ((patch.role && patch.role !== 'owner') || patch.status === 'disabled');
   if (losesOwner) {
     // Lock the owners so two concurrent demotions cannot both see "another owner remains".
     const owners = await ctx.tx.query<{ id: string }>(

@@ -117,9 +117,7 @@ export function wrapPglite(lite: PGlite): Db {
 }
 
 export async function openDatabase(options: { databaseUrl: string | null; dataDir: string; poolSize?: number }) {
-  return options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolSize)
-    : openPglite(options.dataDir);
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize) : openPglite(options.dataDir);
 }
 
 /** SQLSTATE of a database error, for mapping constraint violations to domain errors. */

@@ -88,7 +88,11 @@ export async function migrationStatus(db: Db, migrations: readonly Migration[]):
  * Applies pending migrations, each in its own transaction under an advisory lock, so several processes starting
  * at once apply each file exactly once. Refuses to run when an applied file has changed since.
  */
-export async function migrate(db: Db, migrations: readonly Migration[], log?: (msg: string) => void): Promise<string[]> {
+export async function migrate(
+  db: Db,
+  migrations: readonly Migration[],
+  log?: (msg: string) => void,
+): Promise<string[]> {
   const status = await migrationStatus(db, migrations);
   const changed = status.filter((s) => s.state === 'changed').map((s) => s.id);
   if (changed.length > 0) {
@@ -103,7 +107,8 @@ export async function migrate(db: Db, migrations: readonly Migration[], log?: (m
       await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       const rows = await tx.query<{ checksum: string }>('SELECT checksum FROM schema_migrations WHERE id = $1', [m.id]);
       if (rows[0]) {
-        if (rows[0].checksum !== m.checksum) throw new MigrationError(`migration ${m.id} was edited after it was applied`);
+        if (rows[0].checksum !== m.checksum)
+          throw new MigrationError(`migration ${m.id} was edited after it was applied`);
         return false;
       }
       try {

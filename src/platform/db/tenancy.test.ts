@@ -48,7 +48,9 @@ test('a transaction that runs as the tenant role without a workspace sees nothin
 
 test('the workspace setting does not leak into the next transaction on the same connection', async () => {
   await t.db.tenant(a, (tx) => tx.query('SELECT 1'));
-  const rows = await t.db.transaction(async (tx) => tx.query<{ ws: string | null }>('SELECT siyu_current_workspace() AS ws'));
+  const rows = await t.db.transaction(async (tx) =>
+    tx.query<{ ws: string | null }>('SELECT siyu_current_workspace() AS ws'),
+  );
   expect(rows[0]?.ws).toBeNull();
 });
 

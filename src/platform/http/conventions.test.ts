@@ -14,9 +14,13 @@ afterAll(() => server.close());
 test('a POST retried with the same Idempotency-Key returns the first response and changes nothing twice', async () => {
   const body = { name: '幂等', email: 'idem@chayu.demo', role: 'guide' };
   const first = await owner.post('/api/staff', body, { 'idempotency-key': 'create-idem-1' });
-  const replay = await owner.post('/api/staff', { role: 'guide', email: 'idem@chayu.demo', name: '幂等' }, {
-    'idempotency-key': 'create-idem-1',
-  });
+  const replay = await owner.post(
+    '/api/staff',
+    { role: 'guide', email: 'idem@chayu.demo', name: '幂等' },
+    {
+      'idempotency-key': 'create-idem-1',
+    },
+  );
   expect(first.status).toBe(201);
   expect(replay.status).toBe(201);
   expect(replay.headers.get('idempotent-replayed')).toBe('true');
@@ -47,9 +51,13 @@ test('concurrent retries with one Idempotency-Key create one thing', async () =>
 test('a failed request leaves its Idempotency-Key free for a corrected retry', async () => {
   const bad = await owner.post('/api/staff', { name: 'X', role: 'guide' }, { 'idempotency-key': 'fix-me' });
   expect(bad.status).toBe(400);
-  const good = await owner.post('/api/staff', { name: 'X', role: 'guide', email: 'fixed@chayu.demo' }, {
-    'idempotency-key': 'fix-me',
-  });
+  const good = await owner.post(
+    '/api/staff',
+    { name: 'X', role: 'guide', email: 'fixed@chayu.demo' },
+    {
+      'idempotency-key': 'fix-me',
+    },
+  );
   expect(good.status).toBe(201);
 });
 

@@ -88,7 +88,9 @@ export type AnyRouteSpec = PrivateRouteSpec<any, any, any> | PublicRouteSpec<any
 
 export interface RouteRegistrar {
   route<B extends TSchema, Q extends TSchema, P extends TSchema>(spec: PrivateRouteSpec<B, Q, P>): void;
-  publicRoute<B extends TSchema, Q extends TSchema, P extends TSchema>(spec: Omit<PublicRouteSpec<B, Q, P>, 'public'>): void;
+  publicRoute<B extends TSchema, Q extends TSchema, P extends TSchema>(
+    spec: Omit<PublicRouteSpec<B, Q, P>, 'public'>,
+  ): void;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: see AnyRouteSpec

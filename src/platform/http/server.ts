@@ -10,7 +10,13 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import { type TSchema, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { ErrorBody } from '../../contracts/foundation.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -20,7 +26,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { type Locale, pickLocale, translate } from '../i18n/index.ts';
-import { claimIdempotencyKey, checkIdempotencyKey, requestHash, storeIdempotentResponse } from './idempotency.ts';
+import { checkIdempotencyKey, claimIdempotencyKey, requestHash, storeIdempotentResponse } from './idempotency.ts';
 import type { Metrics } from './metrics.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { type AnyRouteSpec, isPublic, type RequestContext, type Scope } from './routes.ts';
@@ -81,7 +87,9 @@ function toAppError(err: FastifyError | AppError | Error, bodyLimit: number): Ap
       path: `${fe.validationContext ?? 'body'}${v.instancePath || ''}`,
       rule: v.keyword,
       message: v.message ?? v.keyword,
-      ...(v.keyword === 'additionalProperties' ? { field: (v.params as { additionalProperty: string }).additionalProperty } : {}),
+      ...(v.keyword === 'additionalProperties'
+        ? { field: (v.params as { additionalProperty: string }).additionalProperty }
+        : {}),
     }));
     const first = details[0];
     const summary = first ? `${first.path} ${first.field ? `has unknown field "${first.field}"` : first.message}` : '';
@@ -152,7 +160,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     }
   });
   app.addHook('onResponse', async (request, reply) => {
-    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime);
+    metrics.observeRequest(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime,
+    );
   });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -184,14 +197,18 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   for (const spec of deps.routes) registerRoute(app, spec, deps, keyLimiter);
 
-  app.get('/health', { schema: { tags: ['system'], summary: 'Liveness and database reachability' } }, async (_r, reply) => {
-    try {
-      await db.query('SELECT 1');
-      return { status: 'ok', database: 'ok' };
-    } catch {
-      return reply.code(503).send({ status: 'error', database: 'unreachable' });
-    }
-  });
+  app.get(
+    '/health',
+    { schema: { tags: ['system'], summary: 'Liveness and database reachability' } },
+    async (_r, reply) => {
+      try {
+        await db.query('SELECT 1');
+        return { status: 'ok', database: 'ok' };
+      } catch {
+        return reply.code(503).send({ status: 'error', database: 'unreachable' });
+      }
+    },
+  );
   app.get('/metrics', { schema: { hide: true } }, async (_r, reply) => {
     reply.type(metrics.contentType);
     return metrics.render();

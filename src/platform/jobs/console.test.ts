@@ -16,7 +16,9 @@ beforeAll(async () => {
   }
   await enqueue(t.db, { kind: 'test.list', workspaceId: other });
   await enqueue(t.db, { kind: 'test.system' });
-  await t.db.query(`UPDATE jobs SET state = 'dead', last_error = 'gave up', finished_at = now() WHERE id = $1`, [ids[1]]);
+  await t.db.query(`UPDATE jobs SET state = 'dead', last_error = 'gave up', finished_at = now() WHERE id = $1`, [
+    ids[1],
+  ]);
 });
 afterAll(() => t.drop());
 
@@ -59,7 +61,5 @@ test('an owner transaction lists every workspace and the system jobs', async () 
 });
 
 test('a cursor this API did not hand out is refused', async () => {
-  await expect(t.db.tenant(brand, (tx) => listJobs(tx, { limit: 2, cursor: 'abc' }))).rejects.toThrow(
-    InvalidJobCursor,
-  );
+  await expect(t.db.tenant(brand, (tx) => listJobs(tx, { limit: 2, cursor: 'abc' }))).rejects.toThrow(InvalidJobCursor);
 });
