@@ -73,6 +73,7 @@ export async function createSiyu(options: SiyuOptions): Promise<Siyu> {
         concurrency: config.jobs.concurrency,
         pollMs: config.jobs.pollMs,
         leaseSeconds: config.jobs.leaseSeconds,
+        databaseUrl: config.databaseUrl,
         log: logger,
         now,
       })

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { copyTestDatabase, type TestDatabase } from '../../../test/support/databases.ts';
+import { copyTestDatabase, type TestDatabase, testDbKind } from '../../../test/support/databases.ts';
 import { type Db, openPostgres } from '../db/index.ts';
 import { eventually, memoryLog } from './fixtures/helpers.ts';
 import { enqueue, type JobHandler, startWorker } from './index.ts';
@@ -61,4 +61,42 @@ test('two workers on one queue never run a job twice', async () => {
   expect(effects[0]).toEqual({ n: 80, jobs: 80 });
   const attempts = await t.db.query<{ attempts: number }>('SELECT DISTINCT attempts FROM jobs');
   expect(attempts).toEqual([{ attempts: 1 }]);
+});
+
+// PGlite takes a long lease instead: its one connection is held by the handler, so a heartbeat could not pass.
+test.skipIf(testDbKind() === 'pglite')('a job running past its lease keeps it by heartbeat', async () => {
+  const runs: string[] = [];
+  const id = (await enqueue(t.db, { kind: 'test.long' }))!;
+  const long =
+    (worker: string): JobHandler =>
+    async () => {
+      runs.push(worker);
+      await new Promise((r) => setTimeout(r, 2500));
+    };
+  const first = startWorker(connection(), {
+    workerId: 'first',
+    handlers: { 'test.long': long('first') },
+    leaseSeconds: 1,
+    pollMs: 20,
+    log: memoryLog(),
+  });
+  await eventually(async () => runs.length === 1);
+  const second = startWorker(connection(), {
+    workerId: 'second',
+    handlers: { 'test.long': long('second') },
+    leaseSeconds: 1,
+    pollMs: 20,
+    log: memoryLog(),
+  });
+  try {
+    await eventually(async () => {
+      const rows = await t.db.query<{ state: string }>('SELECT state FROM jobs WHERE id = $1', [id]);
+      return rows[0]!.state === 'succeeded';
+    });
+  } finally {
+    await Promise.all([first.stop(), second.stop()]);
+  }
+  expect(runs).toEqual(['first']);
+  const [row] = await t.db.query<{ attempts: number }>('SELECT attempts FROM jobs WHERE id = $1', [id]);
+  expect(row!.attempts).toBe(1);
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { copyTestDatabase, type TestDatabase } from '../../../test/support/databases.ts';
+import { copyTestDatabase, type TestDatabase, testDbKind } from '../../../test/support/databases.ts';
 import { addWorkspace, eventually, jobRow, memoryLog } from './fixtures/helpers.ts';
 import { type ClaimedJob, enqueue, startWorker } from './index.ts';
 
@@ -109,6 +109,25 @@ test('a job whose kind has no handler fails with a clear error instead of disapp
     });
     expect(row.last_error).toMatch(/no handler is registered for job kind 'nobody.handles'/);
     expect(log.lines.some((l) => l.level === 'error' && l.msg.includes('dead'))).toBe(true);
+  } finally {
+    await worker.stop();
+  }
+});
+
+test.skipIf(testDbKind() === 'pglite')('on PostgreSQL an idle worker is woken by NOTIFY, not by its poll', async () => {
+  const done: number[] = [];
+  const worker = startWorker(t.db, {
+    handlers: { 'test.notify': async (job) => void done.push(job.id) },
+    pollMs: 60_000,
+    databaseUrl: t.url,
+    log: memoryLog(),
+  });
+  try {
+    // The first job is found by the worker's first look; by then it is listening.
+    const first = (await enqueue(t.db, { kind: 'test.notify' }))!;
+    await eventually(async () => done.includes(first));
+    const second = (await t.db.transaction((tx) => enqueue(tx, { kind: 'test.notify' })))!;
+    await eventually(async () => done.includes(second), 5000);
   } finally {
     await worker.stop();
   }

@@ -16,6 +16,10 @@ test('stop() waits for the job in flight to finish, then claims nothing more', a
   const gate = new Promise<void>((resolve) => {
     release = resolve;
   });
+  // Both jobs exist before the worker starts: on PGlite the running handler's transaction holds the one
+  // connection, so the test could not enqueue while it runs.
+  const slow = (await enqueue(t.db, { kind: 'test.slow', runAt: new Date(Date.now() - 60_000) }))!;
+  const later = (await enqueue(t.db, { kind: 'test.slow' }))!;
   const worker = startWorker(t.db, {
     handlers: {
       'test.slow': async () => {
@@ -23,18 +27,16 @@ test('stop() waits for the job in flight to finish, then claims nothing more', a
         await gate;
       },
     },
+    concurrency: 1,
     pollMs: 20,
     log: memoryLog(),
   });
-  const slow = (await enqueue(t.db, { kind: 'test.slow' }))!;
-  worker.wake();
   await eventually(async () => started);
 
   let stopped = false;
   const stopping = worker.stop().then(() => {
     stopped = true;
   });
-  const later = (await enqueue(t.db, { kind: 'test.slow' }))!;
   await new Promise((r) => setTimeout(r, 100));
   expect(stopped).toBe(false);
 

@@ -41,6 +41,8 @@ export interface Worker {
 
 const DISPATCH_BATCH = 200;
 const LISTEN_RETRY_MS = 5000;
+// Slots are whole minutes; a busy worker that ticks after every job need not look at the schedules each time.
+const SCHEDULE_CHECK_MS = 1000;
 // PGlite has one connection in one process: a handler's transaction holds it, so a heartbeat could not get through
 // until the handler is done. Its lease is simply long; a crash is covered by releaseOrphans on the next start.
 const PGLITE_LEASE_SECONDS = 15 * 60;
@@ -101,6 +103,9 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
       if (listener === client) listener = null;
       client.end().catch(() => {});
     });
+    client.on('end', () => {
+      if (listener === client) listener = null;
+    });
     try {
       await client.connect();
       await client.query(`LISTEN ${JOBS_CHANNEL}`);
@@ -124,12 +129,17 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
     inFlight.add(run);
   };
 
+  let nextScheduleCheck = 0;
   const tick = async (): Promise<boolean> => {
     let more = false;
     const at = now();
-    if (scheduleNames.length > 0) more = (await fireDueSchedules(db, scheduleNames, at)) > 0;
+    if (scheduleNames.length > 0 && performance.now() >= nextScheduleCheck) {
+      nextScheduleCheck = performance.now() + SCHEDULE_CHECK_MS;
+      more = (await fireDueSchedules(db, scheduleNames, at)) > 0;
+    }
     more = (await dispatchEvents(db, subscribers, { limit: DISPATCH_BATCH, now: at })) === DISPATCH_BATCH || more;
-    const free = concurrency - inFlight.size;
+    // On PGlite the statements above may have waited for a handler's transaction; stop() may have come meanwhile.
+    const free = stopping ? 0 : concurrency - inFlight.size;
     if (free > 0) {
       const jobs = await claimJobs(db, { workerId, limit: free, leaseSeconds: lease, now: at });
       for (const job of jobs) start(job);
