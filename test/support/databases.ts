@@ -5,6 +5,13 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { type Db, openPglite, openPostgres } from '../../src/platform/db/index.ts';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** PGlite: path of a migrated data-dir snapshot. PostgreSQL: name of the migrated template database. */
+    siyuTemplate: string;
+  }
+}
+
 export type TestDbKind = 'pglite' | 'postgres';
 
 export const PG_ADMIN_URL = process.env.SIYU_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -10,13 +10,6 @@ import { migrate } from '../../src/platform/db/migrations.ts';
 import { adminQuery, pgUrl, TEST_DB_PREFIX, testDbKind } from './databases.ts';
 import { ensureWebBuilt } from './web-build.ts';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** PGlite: path of a migrated data-dir snapshot. PostgreSQL: name of the migrated template database. */
-    siyuTemplate: string;
-  }
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
