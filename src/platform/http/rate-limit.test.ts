@@ -1,0 +1,33 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startTestServer, type TestServer } from '../../../test/support/server.ts';
+import { RateLimiter } from './rate-limit.ts';
+
+test('a fixed window allows the limit, then asks to wait until the window ends, then allows again', () => {
+  let now = 0;
+  const limiter = new RateLimiter(60_000, () => now);
+  for (let i = 0; i < 3; i++) expect(limiter.hit('k', 3)).toBe(0);
+  now = 15_000;
+  expect(limiter.hit('k', 3)).toBe(45);
+  expect(limiter.hit('other', 3)).toBe(0);
+  now = 60_000;
+  expect(limiter.hit('k', 3)).toBe(0);
+});
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ env: { SIYU_RATE_LIMIT_IP_PER_MINUTE: '5' } });
+});
+afterAll(() => server.close());
+
+test('API calls from one IP beyond the per-IP limit get a 429 with the error body; health checks do not count', async () => {
+  for (let i = 0; i < 10; i++) expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  const statuses: number[] = [];
+  let last: Response | null = null;
+  for (let i = 0; i < 7; i++) {
+    last = await fetch(`${server.url}/api/auth/me`);
+    statuses.push(last.status);
+  }
+  expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+  expect(((await last?.json()) as any).error.code).toBe('request.rate_limited');
+  expect(last?.headers.get('retry-after')).toMatch(/^\d+$/);
+});
