@@ -114,7 +114,7 @@ test('API keys: shown once, work as Bearer tokens with their role, and stop work
   // No CSRF for bearer tokens: they are not sent by browsers on their own.
   expect((await machine.post('/api/staff', { name: 'API', email: 'api@chayu.demo', role: 'guide' })).status).toBe(201);
   expect((await machine.get('/api/auth/me')).status).toBe(403);
-  const audit = await owner.get('/api/audit?action=staff.create&actorId=' + apiKey.id);
+  const audit = await owner.get(`/api/audit?action=staff.create&actorId=${apiKey.id}`);
   expect(audit.body.items[0]).toMatchObject({ actorType: 'api_key', actorName: 'POS 收银' });
 
   expect((await owner.post(`/api/api-keys/${apiKey.id}/revoke`)).body.revokedAt).not.toBeNull();
