@@ -1,5 +1,6 @@
 // Builds web/dist for the browser tests when it is missing or older than the console's sources, once per run
 // even when both test projects' setups ask at the same moment.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,8 +40,13 @@ export async function ensureWebBuilt(): Promise<void> {
   }
   try {
     if (!stale()) return;
-    const { build } = await import('vite');
-    await build({ configFile: path.join(root, 'web/vite.config.ts'), logLevel: 'warn' });
+    // In a child process with NODE_ENV=production: vitest sets NODE_ENV=test, which would make Vite bundle
+    // React's development build, not the one `npm start` serves.
+    execFileSync(
+      process.execPath,
+      [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'],
+      { cwd: root, env: { ...process.env, NODE_ENV: 'production' }, stdio: 'inherit' },
+    );
   } finally {
     rmSync(lockDir, { recursive: true, force: true });
   }
