@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { allMigrations, modules as domainModules } from './modules.ts';
+import { allMigrations, buildModules } from './modules.ts';
 import { Permissions } from './platform/auth/permissions.ts';
 import type { Config } from './platform/config.ts';
 import { type Db, openDatabase } from './platform/db/index.ts';
@@ -46,7 +46,7 @@ export async function createSiyu(options: SiyuOptions): Promise<Siyu> {
   await migrate(db, allMigrations(), (msg) => logger.info({ migration: msg }, 'migration applied'));
 
   const permissions = new Permissions();
-  const modules = [platformModule(config, permissions), ...domainModules];
+  const modules = [platformModule(config, permissions), ...buildModules()];
   for (const m of modules) if (m.permissions) permissions.add(m.permissions);
   const routes = collectRoutes((r) => {
     for (const m of modules) m.routes?.(r);

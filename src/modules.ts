@@ -1,17 +1,36 @@
-// Every module of Siyu in dependency order: their migrations run in this order, their routes and work are wired
-// by the composition root (src/main.ts).
+// Every module of Siyu in dependency order: their migrations run in this order, and the composition root
+// (src/main.ts) wires their routes, jobs, subscribers and schedules.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { customersModule } from './modules/customers/index.ts';
+import { CustomerParticipants } from './modules/customers/participants.ts';
+import { eventsModule } from './modules/events/index.ts';
+import { segmentsModule } from './modules/segments/index.ts';
+import { tagsModule } from './modules/tags/index.ts';
+import { traitsModule } from './modules/traits/index.ts';
 import { loadMigrations, type Migration } from './platform/db/migrations.ts';
 import type { SiyuModule } from './platform/module.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const migrationsOf = (name: string) => ({ module: name, dir: path.join(here, 'modules', name, 'migrations') });
 
-export const modules: SiyuModule[] = [];
+/** Module names in dependency order; each one's migrations folder is src/modules/<name>/migrations. */
+export const MODULE_ORDER = ['customers', 'events', 'tags', 'traits', 'segments'] as const;
+
+export function buildModules(): SiyuModule[] {
+  const participants = new CustomerParticipants();
+  return [
+    customersModule({ participants }),
+    eventsModule({ participants }),
+    tagsModule({ participants }),
+    traitsModule({ participants }),
+    segmentsModule({ participants }),
+  ];
+}
 
 export function allMigrations(): Migration[] {
   return loadMigrations([
     { module: 'platform', dir: path.join(here, 'platform/migrations') },
-    ...modules.filter((m) => m.migrations).map((m) => ({ module: m.name, dir: m.migrations as string })),
+    ...MODULE_ORDER.map(migrationsOf),
   ]);
 }

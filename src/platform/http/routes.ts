@@ -23,6 +23,8 @@ export interface RequestContext {
   actor: Actor;
   role: Role;
   scope: Scope;
+  /** Whether the caller's role holds a permission, for what a route shows rather than whether it runs. */
+  can(permission: string): boolean;
   /** The request's transaction, confined to the workspace by row-level security. */
   tx: Tx;
   now(): Date;

@@ -339,6 +339,7 @@ function registerRoute(app: FastifyInstance, spec: AnyRouteSpec, deps: ServerDep
           actor: principal.actor,
           role: principal.role,
           scope: scopeOf(principal),
+          can: (permission) => permissions.allows(principal.role, permission),
           tx,
           now,
           requestId: String(request.id),
