@@ -17,15 +17,17 @@ const migrationsOf = (name: string) => ({ module: name, dir: path.join(here, 'mo
 /** Module names in dependency order; each one's migrations folder is src/modules/<name>/migrations. */
 export const MODULE_ORDER = ['customers', 'events', 'tags', 'traits', 'segments'] as const;
 
-export function buildModules(): SiyuModule[] {
+/** The modules, and the registry through which they join customer merges and the timeline. */
+export function buildModules(): SiyuModule[] & { participants: CustomerParticipants } {
   const participants = new CustomerParticipants();
-  return [
+  const modules = [
     customersModule({ participants }),
     eventsModule({ participants }),
     tagsModule({ participants }),
     traitsModule({ participants }),
     segmentsModule({ participants }),
   ];
+  return Object.assign(modules, { participants });
 }
 
 export function allMigrations(): Migration[] {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,9 +77,22 @@ test('migrate --status shows pending migrations, migrate applies them, and statu
 test('demo builds a brand and refuses a workspace slug that exists', async () => {
   const first = await siyu(['demo', '--customers', '1000', '--seed', '3', '--workspace', 'cli-demo']);
   expect(first.code).toBe(0);
-  expect(first.stdout).toMatch(/workspace cli-demo .*: 18 staff/);
+  expect(first.stdout).toMatch(/workspace cli-demo .*: 18 staff, 1000 customers, \d+ orders, \d+ events/);
   expect(first.stdout).toMatch(/owner login owner@chayu\.demo {2}password \S{16}/);
   const again = await siyu(['demo', '--seed', '3', '--workspace', 'cli-demo']);
   expect(again.code).toBe(1);
   expect(again.stderr).toMatch(/cli-demo/);
+});
+
+test('import reads a CSV, reports bad rows by line, and refuses a missing file', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'siyu-import-'));
+  const file = path.join(dir, 'customers.csv');
+  writeFileSync(file, '姓名,手机,城市\n张三,13811112222,上海\n李四,123,北京\n王五,13933334444,杭州\n');
+  const res = await siyu(['import', 'customers', file, '--workspace', 'cli-demo']);
+  expect(res.code).toBe(0);
+  expect(`${res.stdout}${res.stderr}`).toMatch(/3/);
+  expect(`${res.stdout}${res.stderr}`).toMatch(/第 ?3 ?行|line 3/);
+  const missing = await siyu(['import', 'customers', path.join(dir, 'nope.csv')]);
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toMatch(/^siyu: cannot read .*nope\.csv: no such file/);
 });

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { buildDemo } from '../demo/index.ts';
 import { createSiyu, WEB_DIST } from '../main.ts';
-import { allMigrations } from '../modules.ts';
+import { importCommand } from '../modules/events/cli.ts';
+import { allMigrations, buildModules } from '../modules.ts';
 import { type Config, ConfigError, loadConfig } from '../platform/config.ts';
 import { openDatabase } from '../platform/db/index.ts';
 import { MigrationError, migrate, migrationStatus } from '../platform/db/migrations.ts';
@@ -13,6 +14,16 @@ import { translate } from '../platform/i18n/index.ts';
 import { createLogger } from '../platform/logger.ts';
 
 class CliError extends Error {}
+
+/** A progress bar on stderr, redrawn in place; a final newline when done. */
+export function progressBar(label: string, done: number, total: number): void {
+  if (!process.stderr.isTTY && done < total) return;
+  const width = 30;
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  const pct = total === 0 ? 100 : Math.floor((done / total) * 100);
+  process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}% ${done}/${total}`);
+  if (done >= total) process.stderr.write('\n');
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -82,6 +93,7 @@ async function run(mode: 'start' | 'serve' | 'worker'): Promise<void> {
   if (mode === 'start' && config.seedDemo) {
     const existing = await siyu.db.query<{ n: number }>('SELECT count(*)::int AS n FROM workspaces');
     if (existing[0]?.n === 0) {
+      logger.info('seeding the demo brand: 20,000 customers with a year of orders and events (first start only)…');
       const demo = await buildDemo(siyu.db, { customers: 20_000, seed: 1 });
       logger.info({ workspace: demo.slug, staff: demo.staff }, 'demo workspace seeded');
       banner([
@@ -180,23 +192,30 @@ export function cli(): Command {
     .option('--seed <s>', 'random seed', positiveInt, 1)
     .option('--workspace <slug>', 'workspace slug', 'chayu')
     .option('--name <name>', 'brand name', '茶语 Chayu')
-    .action(async (opts: { customers: number; seed: number; workspace: string; name: string }) => {
+    .option('--now <date>', 'end of the generated history, e.g. 2026-11-24 (default: today)')
+    .action(async (opts: { customers: number; seed: number; workspace: string; name: string; now?: string }) => {
       if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(opts.workspace)) {
         throw new CliError('--workspace must be 2–63 lowercase letters, digits or hyphens');
       }
+      if (opts.now && Number.isNaN(Date.parse(opts.now))) throw new CliError('--now must be a date such as 2026-11-24');
       const config = loadConfig();
       const unlock = lockDataDir(config);
       const db = await openDatabase(config);
       try {
         await migrate(db, allMigrations());
+        const started = Date.now();
         const demo = await buildDemo(db, {
           customers: opts.customers,
           seed: opts.seed,
           slug: opts.workspace,
           name: opts.name,
+          ...(opts.now ? { now: new Date(opts.now) } : {}),
+          onProgress: (done, total) => progressBar('customers', done, total),
         });
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
         process.stdout.write(
-          `workspace ${demo.slug} (${demo.workspaceId}): ${demo.staff} staff\n` +
+          `workspace ${demo.slug} (${demo.workspaceId}): ${demo.staff} staff, ${demo.customers} customers, ` +
+            `${demo.orders} orders, ${demo.events} events in ${seconds} s\n` +
             `owner login ${demo.owner.login}  password ${demo.owner.password}\n`,
         );
       } finally {
@@ -204,10 +223,28 @@ export function cli(): Command {
         unlock();
       }
     });
+  importCommand(program, {
+    open: async () => {
+      const config = loadConfig();
+      const unlock = lockDataDir(config);
+      const db = await openDatabase(config);
+      await migrate(db, allMigrations());
+      return {
+        db,
+        participants: buildModules().participants,
+        close: async () => {
+          await db.close();
+          unlock();
+        },
+      };
+    },
+  });
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // Module messages are registered when modules are built; the CLI's error messages need them too.
+  buildModules();
   try {
     await cli().parseAsync(argv);
   } catch (err) {
@@ -218,7 +255,9 @@ export async function main(argv: string[]): Promise<void> {
           ? err.message
           : (err as NodeJS.ErrnoException).code === 'ECONNREFUSED'
             ? `cannot reach the database (${(err as Error).message}); is PostgreSQL running and DATABASE_URL right?`
-            : null;
+            : ['ENOENT', 'EACCES', 'EISDIR'].includes(String((err as NodeJS.ErrnoException).code))
+              ? `cannot read ${(err as NodeJS.ErrnoException).path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : 'it is a folder'}`
+              : null;
     if (message === null) throw err;
     process.stderr.write(`siyu: ${message}\n`);
     process.exit(1);

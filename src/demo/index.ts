@@ -4,11 +4,15 @@ import { generatePassword } from '../platform/auth/secrets.ts';
 import type { Db } from '../platform/db/index.ts';
 import { addStaff, createWorkspace } from '../platform/workspaces.ts';
 import { DEMO_BRAND, demoStaff } from './brand.ts';
+import { loadDemoCustomers } from './customers.ts';
 import { Rng } from './random.ts';
 
 export interface DemoOptions {
   customers: number;
   seed: number;
+  /** End of the generated history (default: today at midnight, Asia/Shanghai); with the seed it fixes the data. */
+  now?: Date;
+  onProgress?: (done: number, total: number) => void;
   slug?: string;
   name?: string;
 }
@@ -18,6 +22,9 @@ export interface DemoResult {
   slug: string;
   owner: { login: string; password: string };
   staff: number;
+  customers: number;
+  orders: number;
+  events: number;
 }
 
 export async function buildDemo(db: Db, options: DemoOptions): Promise<DemoResult> {
@@ -38,5 +45,25 @@ export async function buildDemo(db: Db, options: DemoOptions): Promise<DemoResul
     workspaceId,
     staff.map((s) => ({ ...s, password: s.role === 'owner' ? ownerPassword : generatePassword(20 + randomInt(4)) })),
   );
-  return { workspaceId, slug, owner: { login: DEMO_BRAND.ownerEmail, password: ownerPassword }, staff: staff.length };
+  const history = await loadDemoCustomers(db, workspaceId, {
+    customers: options.customers,
+    seed: options.seed,
+    now: options.now ?? todayInShanghai(),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  return {
+    workspaceId,
+    slug,
+    owner: { login: DEMO_BRAND.ownerEmail, password: ownerPassword },
+    staff: staff.length,
+    customers: history.customers,
+    orders: history.orders,
+    events: history.events,
+  };
+}
+
+/** Midnight today in Asia/Shanghai: the default end of the demo's history, so one day's runs agree. */
+function todayInShanghai(): Date {
+  const offset = 8 * 3_600_000;
+  return new Date(Math.floor((Date.now() + offset) / 86_400_000) * 86_400_000 - offset);
 }

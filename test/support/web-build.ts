@@ -44,7 +44,14 @@ export async function ensureWebBuilt(): Promise<void> {
     // React's development build, not the one `npm start` serves.
     execFileSync(
       process.execPath,
-      [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'],
+      [
+        path.join(root, 'node_modules/vite/bin/vite.js'),
+        'build',
+        '--config',
+        'web/vite.config.ts',
+        '--logLevel',
+        'warn',
+      ],
       { cwd: root, env: { ...process.env, NODE_ENV: 'production' }, stdio: 'inherit' },
     );
   } finally {

@@ -1,0 +1,100 @@
+// Request and response shapes of the tags API (tag groups, tags, tagging), shared by the server and the console.
+import { type Static, Type } from '@sinclair/typebox';
+import { Timestamp, Uuid } from './foundation.ts';
+
+export const TAG_SOURCES = ['manual', 'bulk', 'rule', 'import', 'api', 'wecom'] as const;
+export type TagSource = (typeof TAG_SOURCES)[number];
+
+/** Largest list one bulk call accepts (customer ids or phone numbers). */
+export const BULK_TAG_LIMIT = 10_000;
+
+const Color = Type.String({ pattern: '^#[0-9a-fA-F]{6}$' });
+
+export const TagGroupBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 32 }), sort: Type.Optional(Type.Integer()) },
+  { additionalProperties: false },
+);
+export type TagGroupBody = Static<typeof TagGroupBody>;
+export const UpdateTagGroupBody = Type.Partial(TagGroupBody, { additionalProperties: false, minProperties: 1 });
+export type UpdateTagGroupBody = Static<typeof UpdateTagGroupBody>;
+
+export const TagBody = Type.Object(
+  {
+    groupId: Uuid,
+    name: Type.String({ minLength: 1, maxLength: 32 }),
+    color: Type.Optional(Type.Union([Color, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+export type TagBody = Static<typeof TagBody>;
+export const UpdateTagBody = Type.Partial(TagBody, { additionalProperties: false, minProperties: 1 });
+export type UpdateTagBody = Static<typeof UpdateTagBody>;
+
+/** A segment rule tree (validated by the segments module, which also evaluates it). */
+export const TagRuleBody = Type.Object(
+  { rule: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]) },
+  { additionalProperties: false },
+);
+export type TagRuleBody = Static<typeof TagRuleBody>;
+
+export const Tag = Type.Object({
+  id: Uuid,
+  groupId: Uuid,
+  name: Type.String(),
+  color: Type.Union([Type.String(), Type.Null()]),
+  rule: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  customerCount: Type.Integer(),
+  createdAt: Timestamp,
+});
+export type Tag = Static<typeof Tag>;
+
+export const TagGroup = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  sort: Type.Integer(),
+  createdAt: Timestamp,
+  tags: Type.Array(Tag),
+});
+export type TagGroup = Static<typeof TagGroup>;
+
+export const TagListQuery = Type.Object({ groupId: Type.Optional(Uuid) }, { additionalProperties: false });
+
+export const CustomerTag = Type.Object({
+  tagId: Uuid,
+  name: Type.String(),
+  groupId: Uuid,
+  groupName: Type.String(),
+  color: Type.Union([Type.String(), Type.Null()]),
+  source: Type.String(),
+  taggedAt: Timestamp,
+});
+export type CustomerTag = Static<typeof CustomerTag>;
+
+export const ApplyTagsBody = Type.Object(
+  { tagIds: Type.Array(Uuid, { minItems: 1, maxItems: 100 }) },
+  { additionalProperties: false },
+);
+export type ApplyTagsBody = Static<typeof ApplyTagsBody>;
+
+/** Exactly one of the two lists: customer ids, or phone numbers (any common format; read as +86 without a code). */
+export const BulkTagBody = Type.Object(
+  {
+    customerIds: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: BULK_TAG_LIMIT })),
+    phones: Type.Optional(
+      Type.Array(Type.String({ minLength: 3, maxLength: 32 }), { minItems: 1, maxItems: BULK_TAG_LIMIT }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1, maxProperties: 1 },
+);
+export type BulkTagBody = Static<typeof BulkTagBody>;
+
+export const BulkTagResult = Type.Object({
+  /** Distinct customers the list resolved to. */
+  matched: Type.Integer(),
+  /** Customers whose tag actually changed (the others already had it, or did not). */
+  changed: Type.Integer(),
+  /** Entries of the list that matched no current customer (first 100). */
+  unmatched: Type.Array(Type.String()),
+  unmatchedCount: Type.Integer(),
+});
+export type BulkTagResult = Static<typeof BulkTagResult>;

@@ -1,0 +1,518 @@
+// Import of customers and orders from CSV or Excel: headers in Chinese or English, every row checked on its own,
+// good rows written in chunks (one transaction each, one savepoint per row), bad rows reported with their line.
+// Rows resolve to customers by their identities and orders upsert by number, so importing a file twice changes
+// nothing the second time.
+import type { ImportBody, ImportKind, ImportReport, OrderItemInput, OrderStatus } from '../../contracts/events.ts';
+import type { Db, Tx } from '../../platform/db/index.ts';
+import { AppError } from '../../platform/errors.ts';
+import { type Locale, translate } from '../../platform/i18n/index.ts';
+import {
+  type CustomerParticipants,
+  cleanProfile,
+  type Identity,
+  type IdentityInput,
+  normalizeIdentity,
+  type ProfileInput,
+  resolveCustomer,
+} from '../customers/index.ts';
+import { decodeText, parseCsv, type TableRow } from './csv.ts';
+import { findIdentities } from './customers-sql.ts';
+import { checkOrder, type OrderInput, upsertOrder } from './orders.ts';
+import { readXlsx } from './xlsx.ts';
+
+export interface ImportFile {
+  name: string;
+  data: Uint8Array;
+}
+
+/** Rows (customers) or orders written per transaction. */
+export const IMPORT_CHUNK = 200;
+
+// Header spellings per field; compared after lower-casing and dropping spaces, brackets and units.
+const CUSTOMER_COLUMNS: Record<string, string[]> = {
+  name: ['姓名', '名字', '客户姓名', 'name'],
+  phone: ['手机', '手机号', '手机号码', '电话', 'phone', 'mobile'],
+  email: ['邮箱', '电子邮箱', 'email', 'e-mail'],
+  gender: ['性别', 'gender', 'sex'],
+  birthday: ['生日', '出生日期', 'birthday', 'birthdate'],
+  city: ['城市', 'city'],
+  region: ['省份', '省', '地区', 'region', 'province', 'state'],
+  member_card: ['会员卡号', '会员卡', '会员号', 'member_card', 'membercard', 'card_no'],
+  user_id: ['用户id', '用户编号', 'user_id', 'userid'],
+  source_channel: ['来源渠道', '来源', '渠道', 'source_channel', 'source', 'channel'],
+  occupation: ['职业', 'occupation', 'title'],
+  interests: ['兴趣', '兴趣爱好', 'interests'],
+  registered_at: ['注册时间', '注册日期', '入会时间', 'registered_at', 'created_at', 'first_seen_at'],
+};
+const ORDER_COLUMNS: Record<string, string[]> = {
+  order_no: ['订单号', '订单编号', 'order_no', 'orderno', 'order_id'],
+  phone: ['手机', '手机号', '手机号码', 'phone', 'mobile'],
+  email: ['邮箱', 'email'],
+  member_card: ['会员卡号', '会员卡', '会员号', 'member_card', 'membercard'],
+  user_id: ['用户id', 'user_id', 'userid'],
+  status: ['状态', '订单状态', 'status'],
+  amount: ['金额元', '金额', '订单金额', '订单金额元', 'amount', 'total'],
+  amount_fen: ['金额分', '订单金额分', 'amount_fen', 'total_fen'],
+  paid_amount: ['实付金额', '实付金额元', '实付', 'paid_amount', 'paid'],
+  paid_fen: ['实付金额分', 'paid_fen'],
+  refund_amount: ['退款金额', '退款金额元', '退款', 'refund_amount', 'refunded'],
+  refunded_fen: ['退款金额分', 'refunded_fen'],
+  placed_at: ['下单时间', '下单日期', '订单时间', 'placed_at', 'order_time', 'created_at'],
+  paid_at: ['支付时间', '付款时间', 'paid_at'],
+  store: ['门店', '店铺', 'store'],
+  channel: ['渠道', '销售渠道', 'channel'],
+  sku: ['sku', '商品编码', '商品编号', '货号'],
+  item_name: ['商品', '商品名称', '品名', 'item_name', 'product', 'item'],
+  category: ['品类', '类目', '商品类目', 'category'],
+  quantity: ['数量', 'quantity', 'qty'],
+  unit_price: ['单价', '单价元', 'unit_price', 'price'],
+  unit_price_fen: ['单价分', 'unit_price_fen', 'price_fen'],
+};
+
+const headerKey = (h: string) =>
+  h
+    .trim()
+    .toLowerCase()
+    .replace(/[\s（）()【】[\]]/g, '')
+    .replace(/-/g, '_');
+
+function mapHeader(header: string[], columns: Record<string, string[]>) {
+  const index = new Map<string, number>();
+  const ignored: string[] = [];
+  const spellings = new Map<string, string>();
+  for (const [field, names] of Object.entries(columns)) for (const n of names) spellings.set(headerKey(n), field);
+  header.forEach((h, i) => {
+    const field = spellings.get(headerKey(h));
+    if (field && !index.has(field)) index.set(field, i);
+    else if (h.trim()) ignored.push(h.trim());
+  });
+  return { index, ignored };
+}
+
+class RowError extends AppError {
+  constructor(code: string, params: Record<string, string | number> = {}) {
+    super(400, code, params);
+  }
+}
+
+const GENDER_WORDS: Record<string, 'male' | 'female' | 'unknown'> = {
+  男: 'male',
+  male: 'male',
+  m: 'male',
+  女: 'female',
+  female: 'female',
+  f: 'female',
+  未知: 'unknown',
+  unknown: 'unknown',
+};
+
+const STATUS_WORDS: Record<string, OrderStatus> = {
+  paid: 'paid',
+  已支付: 'paid',
+  已付款: 'paid',
+  已完成: 'paid',
+  完成: 'paid',
+  pending: 'pending',
+  待支付: 'pending',
+  待付款: 'pending',
+  未支付: 'pending',
+  refunded: 'refunded',
+  已退款: 'refunded',
+  全额退款: 'refunded',
+  partially_refunded: 'partially_refunded',
+  部分退款: 'partially_refunded',
+  cancelled: 'cancelled',
+  canceled: 'cancelled',
+  已取消: 'cancelled',
+  取消: 'cancelled',
+};
+
+/** Minutes east of UTC of `timeZone` at the instant `ms`. */
+function zoneOffset(ms: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(ms));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+  return (Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - ms) / 60_000;
+}
+
+/**
+ * A date or date-time as people type it (2024-03-05, 2024/3/5 14:30, 2024年3月5日, ISO with an offset); without an
+ * offset it is wall-clock time in the workspace's time zone.
+ */
+export function parseDateTime(text: string, timeZone: string): Date {
+  const t = text.trim();
+  if (/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(t)) {
+    const d = new Date(t);
+    if (!Number.isNaN(d.getTime())) return d;
+  }
+  const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(t);
+  if (!m) throw new RowError('import.invalid_date', { value: t });
+  const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as number[];
+  const wall = Date.UTC(y as number, (mo as number) - 1, d, h, mi, s);
+  const check = new Date(wall);
+  if (check.getUTCMonth() !== (mo as number) - 1 || check.getUTCDate() !== d || (h as number) > 23) {
+    throw new RowError('import.invalid_date', { value: t });
+  }
+  const first = wall - zoneOffset(wall, timeZone) * 60_000;
+  return new Date(wall - zoneOffset(first, timeZone) * 60_000);
+}
+
+const parseDate = (text: string) => {
+  const d = parseDateTime(text, 'UTC');
+  return d.toISOString().slice(0, 10);
+};
+
+/** Yuan as written (¥1,234.5) to integer fen; more than two decimals is refused rather than rounded. */
+export function parseYuan(text: string): number {
+  const t = text
+    .trim()
+    .replace(/^[¥￥]/, '')
+    .replace(/,/g, '');
+  if (!/^\d+(\.\d+)?$/.test(t)) throw new RowError('import.invalid_amount', { value: text });
+  const fen = Math.round(Number(t) * 100);
+  if (Math.abs(Number(t) * 100 - fen) > 1e-6 || !Number.isSafeInteger(fen)) {
+    throw new RowError('import.invalid_amount', { value: text });
+  }
+  return fen;
+}
+
+function parseFen(text: string): number {
+  const t = text.trim();
+  if (!/^\d+$/.test(t)) throw new RowError('import.invalid_amount', { value: text });
+  return Number(t);
+}
+
+type Cells = (field: string) => string;
+
+function identitiesOfRow(get: Cells): Identity[] {
+  const inputs: IdentityInput[] = [];
+  if (get('phone')) inputs.push({ kind: 'phone', value: get('phone') });
+  if (get('email')) inputs.push({ kind: 'email', value: get('email') });
+  if (get('member_card')) inputs.push({ kind: 'member_card', value: get('member_card') });
+  if (get('user_id')) inputs.push({ kind: 'user_id', value: get('user_id') });
+  if (inputs.length === 0) throw new RowError('import.identity_required');
+  return inputs.map(normalizeIdentity);
+}
+
+interface CustomerRowInput {
+  identities: Identity[];
+  profile: ProfileInput;
+  registeredAt: Date | null;
+}
+
+function customerOfRow(get: Cells, timeZone: string): CustomerRowInput {
+  const identities = identitiesOfRow(get);
+  const profile: ProfileInput = {};
+  const phone = identities.find((i) => i.kind === 'phone');
+  const email = identities.find((i) => i.kind === 'email');
+  if (phone) profile.phone = phone.value;
+  if (email) profile.email = email.value;
+  if (get('name')) profile.name = get('name');
+  if (get('gender')) {
+    const g = GENDER_WORDS[get('gender').toLowerCase()];
+    if (!g) throw new RowError('import.invalid_gender', { value: get('gender') });
+    profile.gender = g;
+  }
+  if (get('birthday')) profile.birthday = parseDate(get('birthday'));
+  if (get('city')) profile.city = get('city');
+  if (get('region')) profile.region = get('region');
+  if (get('occupation')) profile.occupation = get('occupation');
+  if (get('source_channel')) profile.sourceChannel = get('source_channel');
+  if (get('interests')) {
+    profile.interests = get('interests')
+      .split(/[,，、;；|]/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  return {
+    identities,
+    profile,
+    registeredAt: get('registered_at') ? parseDateTime(get('registered_at'), timeZone) : null,
+  };
+}
+
+interface OrderRowInput {
+  orderNo: string;
+  order: Omit<OrderInput, 'items'>;
+  item: OrderItemInput | null;
+}
+
+function orderOfRow(get: Cells, timeZone: string): OrderRowInput {
+  const orderNo = get('order_no');
+  if (!orderNo) throw new RowError('import.order_no_required');
+  if (orderNo.length > 64 || /[\s/]/.test(orderNo)) throw new RowError('import.invalid_order_no', { value: orderNo });
+  const identities = identitiesOfRow(get);
+  const statusText = get('status');
+  const status = statusText ? STATUS_WORDS[statusText.toLowerCase()] : 'paid';
+  if (!status) throw new RowError('import.invalid_status', { value: statusText });
+  let item: OrderItemInput | null = null;
+  if (get('sku') || get('item_name')) {
+    const quantityText = get('quantity') || '1';
+    if (!/^\d+$/.test(quantityText) || Number(quantityText) < 1) {
+      throw new RowError('import.invalid_quantity', { value: quantityText });
+    }
+    const unitPriceFen = get('unit_price_fen')
+      ? parseFen(get('unit_price_fen'))
+      : get('unit_price')
+        ? parseYuan(get('unit_price'))
+        : null;
+    if (unitPriceFen === null) throw new RowError('import.unit_price_required');
+    item = {
+      sku: get('sku') || get('item_name'),
+      name: get('item_name') || get('sku'),
+      category: get('category') || null,
+      quantity: Number(quantityText),
+      unitPriceFen,
+    };
+  }
+  const total = get('amount_fen') ? parseFen(get('amount_fen')) : get('amount') ? parseYuan(get('amount')) : null;
+  const paid = get('paid_fen') ? parseFen(get('paid_fen')) : get('paid_amount') ? parseYuan(get('paid_amount')) : null;
+  const refunded = get('refunded_fen')
+    ? parseFen(get('refunded_fen'))
+    : get('refund_amount')
+      ? parseYuan(get('refund_amount'))
+      : null;
+  if (!get('placed_at')) throw new RowError('import.placed_at_required');
+  const totalFen = total ?? -1;
+  const paidFen = paid ?? (status === 'pending' || status === 'cancelled' ? 0 : totalFen);
+  return {
+    orderNo,
+    order: {
+      identities,
+      status,
+      totalFen,
+      paidFen,
+      refundedFen: refunded ?? (status === 'refunded' ? paidFen : 0),
+      store: get('store') || null,
+      channel: get('channel') || null,
+      placedAt: parseDateTime(get('placed_at'), timeZone),
+      paidAt: get('paid_at') ? parseDateTime(get('paid_at'), timeZone) : null,
+    },
+    item,
+  };
+}
+
+export interface ParsedFile {
+  kind: ImportKind;
+  rows: number;
+  ignoredColumns: string[];
+  errors: { line: number; code: string; params: Record<string, string | number> }[];
+  /** Units to write: one customer row, or one order with the lines it came from. */
+  units: (
+    | { kind: 'customer'; line: number; input: CustomerRowInput }
+    | { kind: 'order'; lines: number[]; orderNo: string; input: OrderInput }
+  )[];
+}
+
+export function readTable(file: ImportFile): TableRow[] {
+  const lower = file.name.toLowerCase();
+  if (lower.endsWith('.csv')) return parseCsv(decodeText(file.data));
+  if (lower.endsWith('.xlsx')) {
+    try {
+      return readXlsx(file.data);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw new AppError(400, 'import.unreadable_xlsx');
+    }
+  }
+  throw new AppError(400, 'import.unsupported_file', { name: file.name });
+}
+
+/** Checks every row; what is left to write comes back as units, what is wrong as errors with line numbers. */
+export function parseImport(kind: ImportKind, table: TableRow[], timeZone: string): ParsedFile {
+  const [header, ...body] = table;
+  if (!header) throw new AppError(400, 'import.empty_file');
+  const { index, ignored } = mapHeader(header.cells, kind === 'customers' ? CUSTOMER_COLUMNS : ORDER_COLUMNS);
+  const needed = kind === 'customers' ? ['phone', 'email', 'member_card', 'user_id'] : ['order_no'];
+  if (!needed.some((f) => index.has(f)))
+    throw new AppError(400, 'import.missing_columns', { columns: needed.join(', ') });
+  const parsed: ParsedFile = { kind, rows: body.length, ignoredColumns: ignored, errors: [], units: [] };
+  const fail = (line: number, err: unknown) => {
+    if (!(err instanceof AppError)) throw err;
+    parsed.errors.push({ line, code: err.code, params: err.params });
+  };
+  if (kind === 'customers') {
+    for (const row of body) {
+      const get: Cells = (f) => (index.has(f) ? (row.cells[index.get(f) as number] ?? '').trim() : '');
+      try {
+        parsed.units.push({ kind: 'customer', line: row.line, input: customerOfRow(get, timeZone) });
+      } catch (err) {
+        fail(row.line, err);
+      }
+    }
+    return parsed;
+  }
+  // Order exports list one item per row; rows with the same order number are one order.
+  const orders = new Map<string, { lines: number[]; rows: OrderRowInput[]; bad: number | null }>();
+  for (const row of body) {
+    const get: Cells = (f) => (index.has(f) ? (row.cells[index.get(f) as number] ?? '').trim() : '');
+    const orderNo = get('order_no');
+    const group = orders.get(orderNo) ?? { lines: [], rows: [], bad: null };
+    if (orderNo) orders.set(orderNo, group);
+    group.lines.push(row.line);
+    try {
+      group.rows.push(orderOfRow(get, timeZone));
+    } catch (err) {
+      fail(row.line, err);
+      group.bad ??= row.line;
+    }
+  }
+  for (const [orderNo, group] of orders) {
+    const first = group.rows[0];
+    if (group.bad !== null || !first) {
+      for (const line of group.lines) {
+        if (line !== group.bad && !parsed.errors.some((e) => e.line === line)) {
+          parsed.errors.push({ line, code: 'import.order_has_bad_rows', params: { orderNo, line: group.bad ?? line } });
+        }
+      }
+      continue;
+    }
+    const items = group.rows.flatMap((r) => (r.item ? [r.item] : []));
+    const totalFen =
+      first.order.totalFen >= 0 ? first.order.totalFen : items.reduce((s, i) => s + i.quantity * i.unitPriceFen, 0);
+    if (first.order.totalFen < 0 && items.length === 0) {
+      for (const line of group.lines) parsed.errors.push({ line, code: 'import.amount_required', params: {} });
+      continue;
+    }
+    const paidFen = first.order.paidFen >= 0 ? first.order.paidFen : totalFen;
+    const input: OrderInput = {
+      ...first.order,
+      totalFen,
+      paidFen,
+      refundedFen: first.order.status === 'refunded' && first.order.refundedFen < 0 ? paidFen : first.order.refundedFen,
+      items,
+    };
+    try {
+      checkOrder(input);
+      parsed.units.push({ kind: 'order', lines: group.lines, orderNo, input });
+    } catch (err) {
+      for (const line of group.lines) fail(line, err);
+    }
+  }
+  parsed.errors.sort((a, b) => a.line - b.line);
+  return parsed;
+}
+
+/** Writes units in the caller's transaction, each under a savepoint so one failing row leaves the others in. */
+async function writeUnits(
+  tx: Tx,
+  participants: CustomerParticipants,
+  workspaceId: string,
+  units: ParsedFile['units'],
+  now: Date,
+): Promise<{ imported: number; errors: ParsedFile['errors'] }> {
+  const errors: ParsedFile['errors'] = [];
+  let imported = 0;
+  const known =
+    units[0]?.kind === 'customer'
+      ? await findIdentities(
+          tx,
+          workspaceId,
+          units.flatMap((u) => (u.kind === 'customer' ? u.input.identities : [])),
+        )
+      : [];
+  const firstSeen = new Map(known.map((k) => [`${k.kind}\u0000${k.appId}\u0000${k.value}`, k.firstSeenAt]));
+  for (const unit of units) {
+    await tx.query('SAVEPOINT import_row');
+    try {
+      if (unit.kind === 'customer') {
+        const { identities, registeredAt } = unit.input;
+        const profile = await cleanProfile(tx, workspaceId, unit.input.profile);
+        // An import is not a visit: a known customer keeps its first/last seen, a new one is first seen now.
+        const existing = identities
+          .map((i) => firstSeen.get(`${i.kind}\u0000${i.appId}\u0000${i.value}`))
+          .find((d) => d);
+        await resolveCustomer(tx, participants, workspaceId, identities, {
+          profile,
+          seenAt: registeredAt ?? existing ?? now,
+          reason: 'import',
+        });
+      } else {
+        await upsertOrder(tx, participants, workspaceId, unit.orderNo, unit.input);
+      }
+      await tx.query('RELEASE SAVEPOINT import_row');
+      imported++;
+    } catch (err) {
+      await tx.query('ROLLBACK TO SAVEPOINT import_row');
+      const line = unit.kind === 'customer' ? unit.line : (unit.lines[0] as number);
+      const lines = unit.kind === 'customer' ? [line] : unit.lines;
+      const e =
+        err instanceof AppError ? err : new AppError(400, 'import.row_failed', { reason: (err as Error).message });
+      for (const l of lines) errors.push({ line: l, code: e.code, params: e.params });
+    }
+  }
+  return { imported, errors };
+}
+
+function report(parsed: ParsedFile, imported: number, extra: ParsedFile['errors'], locale: Locale): ImportReport {
+  const errors = [...parsed.errors, ...extra].sort((a, b) => a.line - b.line);
+  return {
+    kind: parsed.kind,
+    rows: parsed.rows,
+    imported,
+    failed: new Set(errors.map((e) => e.line)).size,
+    errors: errors.map((e) => ({ line: e.line, code: e.code, message: translate(locale, e.code, e.params) })),
+    ignoredColumns: parsed.ignoredColumns,
+  };
+}
+
+async function timeZoneOf(q: Tx | Db, workspaceId: string): Promise<string> {
+  const rows = await q.query<{ timezone: string }>('SELECT timezone FROM workspaces WHERE id = $1', [workspaceId]);
+  return rows[0]?.timezone ?? 'Asia/Shanghai';
+}
+
+/**
+ * Imports a file into a workspace in chunks of IMPORT_CHUNK units, one transaction per chunk, calling
+ * `onProgress(done, total)` after each. `imported` counts customers or orders written; re-importing the same file
+ * writes the same values again and announces no order change.
+ */
+export async function importFile(
+  db: Db,
+  participants: CustomerParticipants,
+  workspaceId: string,
+  kind: ImportKind,
+  file: ImportFile,
+  onProgress: (done: number, total: number) => void = () => {},
+  options: { now?: Date; locale?: Locale } = {},
+): Promise<ImportReport> {
+  const table = readTable(file);
+  const timeZone = await db.tenant(workspaceId, (tx) => timeZoneOf(tx, workspaceId));
+  const parsed = parseImport(kind, table, timeZone);
+  let imported = 0;
+  const errors: ParsedFile['errors'] = [];
+  onProgress(0, parsed.units.length);
+  for (let start = 0; start < parsed.units.length; start += IMPORT_CHUNK) {
+    const chunk = parsed.units.slice(start, start + IMPORT_CHUNK);
+    const result = await db.tenant(workspaceId, (tx) =>
+      writeUnits(tx, participants, workspaceId, chunk, options.now ?? new Date()),
+    );
+    imported += result.imported;
+    errors.push(...result.errors);
+    onProgress(Math.min(start + IMPORT_CHUNK, parsed.units.length), parsed.units.length);
+  }
+  return report(parsed, imported, errors, options.locale ?? 'zh-CN');
+}
+
+/** The console upload: the whole file in the request's transaction (uploads are small, see the route). */
+export async function importUpload(
+  tx: Tx,
+  participants: CustomerParticipants,
+  workspaceId: string,
+  body: ImportBody,
+  now: Date,
+  locale: Locale,
+): Promise<ImportReport> {
+  if (!/^[A-Za-z0-9+/=\s]+$/.test(body.contentBase64)) throw new AppError(400, 'import.invalid_base64');
+  const data = Buffer.from(body.contentBase64, 'base64');
+  const parsed = parseImport(body.kind, readTable({ name: body.filename, data }), await timeZoneOf(tx, workspaceId));
+  const { imported, errors } = await writeUnits(tx, participants, workspaceId, parsed.units, now);
+  return report(parsed, imported, errors, locale);
+}

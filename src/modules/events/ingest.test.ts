@@ -1,0 +1,193 @@
+// Ingestion through the Segment-compatible API with a workspace API key.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { ApiClient } from '../../../test/support/client.ts';
+import { startTestServer, type TestServer } from '../../../test/support/server.ts';
+
+let server: TestServer;
+let owner: ApiClient;
+let api: ApiClient;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  owner = new ApiClient(server.url);
+  await owner.login(server.owner.login, server.owner.password);
+  const key = await owner.post('/api/api-keys', { name: 'ingest', role: 'admin' });
+  expect(key.status).toBe(201);
+  api = new ApiClient(server.url);
+  api.bearer = key.body.secret;
+});
+afterAll(() => server.close());
+
+const eventsOf = (customerId: string) =>
+  server.siyu.db.query<{
+    name: string;
+    type: string;
+    occurred_at: Date;
+    channel: string | null;
+    properties: Record<string, unknown>;
+  }>('SELECT name, type, occurred_at, channel, properties FROM events WHERE customer_id = $1 ORDER BY occurred_at', [
+    customerId,
+  ]);
+
+test('identify maps known traits into the profile and keeps the rest in the event', async () => {
+  const res = await api.post('/v1/identify', {
+    userId: 'u-100',
+    traits: { name: '王小明', gender: '男', birthday: '1990-05-06', phone: '13800138000', city: '杭州', vip: true },
+    context: { channel: 'mini_program' },
+    timestamp: '2025-03-01T10:00:00.000Z',
+    messageId: 'm-identify-1',
+  });
+  expect(res.status).toBe(200);
+  expect(res.body).toMatchObject({ success: true, duplicate: false });
+  const customer = await owner.get(`/api/customers/${res.body.customerId}`);
+  expect(customer.body.customer).toMatchObject({
+    name: '王小明',
+    gender: 'male',
+    birthday: '1990-05-06',
+    city: '杭州',
+  });
+  expect(customer.body.identities.map((i: { kind: string }) => i.kind).sort()).toEqual(['phone', 'user_id']);
+  const events = await eventsOf(res.body.customerId);
+  expect(events).toHaveLength(1);
+  expect(events[0]).toMatchObject({ type: 'identify', channel: 'mini_program', properties: { vip: true } });
+});
+
+test('a retried messageId is a no-op that still answers 200', async () => {
+  const body = { anonymousId: 'anon-retry', event: 'Product Viewed', properties: { sku: 'T-1' }, messageId: 'm-retry' };
+  const first = await api.post('/v1/track', body);
+  const again = await api.post('/v1/track', body);
+  expect(first.status).toBe(200);
+  expect(again.status).toBe(200);
+  expect(again.body).toEqual({ success: true, duplicate: true, customerId: first.body.customerId });
+  expect(await eventsOf(first.body.customerId)).toHaveLength(1);
+  const outbox = await server.siyu.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM outbox_events WHERE type = 'event.tracked' AND payload->>'customerId' = $1`,
+    [first.body.customerId],
+  );
+  expect(outbox[0]?.n).toBe(1);
+});
+
+test('identities of two customers in one identify merge them and the events move to the survivor', async () => {
+  const a = await api.post('/v1/track', { userId: 'u-merge', event: 'Signed Up', messageId: 'm-merge-a' });
+  const b = await api.post('/v1/track', { anonymousId: 'anon-merge', event: 'Page Viewed', messageId: 'm-merge-b' });
+  expect(a.body.customerId).not.toBe(b.body.customerId);
+  const both = await api.post('/v1/identify', { userId: 'u-merge', anonymousId: 'anon-merge', messageId: 'm-merge-c' });
+  expect(both.status).toBe(200);
+  const survivor = both.body.customerId;
+  expect([a.body.customerId, b.body.customerId]).toContain(survivor);
+  expect((await eventsOf(survivor)).map((e) => e.name).sort()).toEqual(['Page Viewed', 'Signed Up', 'identify']);
+  const merged = survivor === a.body.customerId ? b.body.customerId : a.body.customerId;
+  expect(await eventsOf(merged)).toHaveLength(0);
+});
+
+test('late and out-of-order timestamps land where they belong and widen first/last seen', async () => {
+  const send = (messageId: string, timestamp: string) =>
+    api.post('/v1/track', { userId: 'u-late', event: 'Visit', messageId, timestamp });
+  const r = await send('m-late-2', '2025-06-02T00:00:00.000Z');
+  await send('m-late-3', '2025-06-03T00:00:00.000Z');
+  await send('m-late-1', '2025-06-01T00:00:00.000Z');
+  const events = await eventsOf(r.body.customerId);
+  expect(events.map((e) => e.occurred_at.toISOString())).toEqual([
+    '2025-06-01T00:00:00.000Z',
+    '2025-06-02T00:00:00.000Z',
+    '2025-06-03T00:00:00.000Z',
+  ]);
+  const customer = await owner.get(`/api/customers/${r.body.customerId}`);
+  expect(customer.body.customer.firstSeenAt).toBe('2025-06-01T00:00:00.000Z');
+  expect(customer.body.customer.lastSeenAt).toBe('2025-06-03T00:00:00.000Z');
+});
+
+test('a batch accepts good entries, counts duplicates and reports bad entries by index', async () => {
+  await api.post('/v1/track', { userId: 'u-batch', event: 'Before', messageId: 'm-batch-0' });
+  const res = await api.post('/v1/batch', {
+    context: { channel: 'h5' },
+    batch: [
+      { type: 'track', userId: 'u-batch', event: 'Added To Cart', messageId: 'm-batch-1', properties: { sku: 'A' } },
+      { type: 'track', userId: 'u-batch', event: 'Before', messageId: 'm-batch-0' },
+      { type: 'track', event: 'No Identity', messageId: 'm-batch-2' },
+      { type: 'alias', userId: 'u-batch' },
+      { type: 'identify', anonymousId: 'anon-batch', traits: { email: 'batch@example.com' }, messageId: 'm-batch-3' },
+      { type: 'page', userId: 'u-batch', name: 'Home', messageId: 'm-batch-4', timestamp: 'yesterday' },
+      { type: 'page', userId: 'u-batch', name: 'Menu', messageId: 'm-batch-5' },
+      { type: 'track', userId: 'u-batch', event: 'Added To Cart', messageId: 'm-batch-1' },
+    ],
+  });
+  expect(res.status).toBe(200);
+  expect(res.body.accepted).toBe(3);
+  expect(res.body.duplicates).toBe(2);
+  expect(res.body.rejected.map((r: { index: number; code: string }) => [r.index, r.code])).toEqual([
+    [2, 'events.identity_required'],
+    [3, 'events.unknown_type'],
+    [5, 'events.invalid_message'],
+  ]);
+  const rows = await server.siyu.db.query<{ name: string; channel: string }>(
+    `SELECT name, channel FROM events WHERE message_id IN ('m-batch-1', 'm-batch-5') ORDER BY message_id`,
+  );
+  expect(rows).toEqual([
+    { name: 'Added To Cart', channel: 'h5' },
+    { name: 'page', channel: 'h5' },
+  ]);
+});
+
+test('a batch over 500 entries answers 422 and one over 512 KB answers 413, with the error body', async () => {
+  const many = Array.from({ length: 501 }, (_, n) => ({
+    type: 'track',
+    userId: 'u-many',
+    event: 'E',
+    messageId: `x-${n}`,
+  }));
+  const tooMany = await api.post('/v1/batch', { batch: many });
+  expect(tooMany.status).toBe(422);
+  expect(tooMany.body.error.code).toBe('events.batch_too_many');
+  expect(typeof tooMany.body.error.message).toBe('string');
+
+  const big = Array.from({ length: 100 }, (_, n) => ({
+    type: 'track',
+    userId: 'u-big',
+    event: 'E',
+    messageId: `big-${n}`,
+    properties: { pad: 'x'.repeat(6000) },
+  }));
+  const tooLarge = await api.post('/v1/batch', { batch: big });
+  expect(tooLarge.status).toBe(413);
+  expect(tooLarge.body.error.code).toBe('events.batch_too_large');
+  const none = await server.siyu.db.query(
+    `SELECT 1 FROM events WHERE message_id LIKE 'big-%' OR message_id LIKE 'x-%'`,
+  );
+  expect(none).toHaveLength(0);
+});
+
+test('a single message without identity is a 400 with the error body', async () => {
+  const res = await api.post('/v1/track', { event: 'Anonymous' });
+  expect(res.status).toBe(400);
+  expect(res.body.error.code).toBe('events.identity_required');
+});
+
+test('the timeline shows events and orders newest first', async () => {
+  const t = await api.post('/v1/track', {
+    userId: 'u-timeline',
+    event: 'Store Visit',
+    messageId: 'm-tl-1',
+    timestamp: '2025-01-01T08:00:00.000Z',
+  });
+  await api.post('/v1/track', {
+    userId: 'u-timeline',
+    event: 'Coupon Used',
+    messageId: 'm-tl-2',
+    timestamp: '2025-01-03T08:00:00.000Z',
+  });
+  const order = await api.request('PUT', '/v1/orders/TL-1', {
+    userId: 'u-timeline',
+    status: 'paid',
+    totalFen: 2800,
+    placedAt: '2025-01-02T08:00:00.000Z',
+    items: [{ sku: 'MT-1', name: '珍珠奶茶', quantity: 1, unitPriceFen: 2800 }],
+  });
+  expect(order.status).toBe(200);
+  const first = await owner.get(`/api/customers/${t.body.customerId}/timeline?limit=2`);
+  expect(first.status).toBe(200);
+  expect(first.body.items.map((i: { title: string }) => i.title)).toEqual(['Coupon Used', 'TL-1']);
+  const rest = await owner.get(`/api/customers/${t.body.customerId}/timeline?limit=2&cursor=${first.body.nextCursor}`);
+  expect(rest.body.items.map((i: { title: string }) => i.title)).toEqual(['Store Visit']);
+  expect(rest.body.nextCursor).toBeNull();
+});

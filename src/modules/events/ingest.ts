@@ -1,0 +1,320 @@
+// Ingestion of Segment-style messages: each is checked and normalised alone, then a whole batch is resolved to
+// customers and written set-based (one identity lookup, one seen-at update, one events insert, one outbox insert),
+// so that a batch of known customers' events costs a handful of statements rather than several per event.
+import type { BatchMessage } from '../../contracts/events.ts';
+import type { Tx } from '../../platform/db/index.ts';
+import { AppError } from '../../platform/errors.ts';
+import { JOBS_CHANNEL } from '../../platform/jobs/queue.ts';
+import {
+  type CustomerParticipants,
+  cleanProfile,
+  type Identity,
+  type IdentityInput,
+  normalizeIdentity,
+  type ProfileInput,
+  resolveCustomer,
+} from '../customers/index.ts';
+import { findIdentities, touchSeen } from './customers-sql.ts';
+
+export type MessageType = 'track' | 'identify' | 'page' | 'screen';
+
+/** A message ready to be written: identities normalised, profile cleaned, time fixed. */
+export interface Normalized {
+  type: MessageType;
+  name: string;
+  messageId: string;
+  identities: Identity[];
+  /** Known traits of an identify call; null when the message does not change the profile. */
+  profile: ProfileInput | null;
+  properties: Record<string, unknown>;
+  channel: string | null;
+  occurredAt: Date;
+}
+
+/** Segment caps one message at 32 KB; a larger one is refused rather than bloating the events table. */
+export const MAX_MESSAGE_BYTES = 32 * 1024;
+
+const identityKey = (i: Identity) => `${i.kind}\u0000${i.appId}\u0000${i.value}`;
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const GENDERS: Record<string, 'male' | 'female'> = {
+  male: 'male',
+  m: 'male',
+  man: 'male',
+  男: 'male',
+  female: 'female',
+  f: 'female',
+  woman: 'female',
+  女: 'female',
+};
+
+const TEXT_TRAITS: Record<string, 'name' | 'city' | 'region' | 'phone' | 'email' | 'occupation'> = {
+  name: 'name',
+  city: 'city',
+  region: 'region',
+  state: 'region',
+  phone: 'phone',
+  email: 'email',
+  occupation: 'occupation',
+  title: 'occupation',
+};
+
+/**
+ * Splits identify traits into the profile fields Siyu knows and the rest, which stay in the event's properties.
+ * A known trait of an unusable type (a numeric name, an unknown gender word) also stays in the properties.
+ */
+function splitTraits(traits: Record<string, unknown>): { profile: ProfileInput; rest: Record<string, unknown> } {
+  const profile: ProfileInput = {};
+  const rest: Record<string, unknown> = {};
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+  for (const [key, value] of Object.entries(traits)) {
+    const field = TEXT_TRAITS[key];
+    const t = text(value);
+    if (field && t) {
+      profile[field] = t;
+      continue;
+    }
+    if (key === 'gender' && t && GENDERS[t.toLowerCase()]) {
+      profile.gender = GENDERS[t.toLowerCase()];
+      continue;
+    }
+    // Segment sends birthdays as ISO dates or date-times; the profile keeps the date.
+    if (key === 'birthday' && t && /^\d{4}-\d{2}-\d{2}/.test(t)) {
+      profile.birthday = t.slice(0, 10);
+      continue;
+    }
+    if (key === 'interests') {
+      const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[,，、;；]/) : [];
+      const clean = list.flatMap((v) => (typeof v === 'string' && v.trim() ? [v.trim()] : []));
+      if (clean.length > 0) {
+        profile.interests = clean;
+        continue;
+      }
+    }
+    if (key === 'address' && isRecord(value)) {
+      profile.city ??= text(value.city);
+      profile.region ??= text(value.state) ?? text(value.region);
+    }
+    rest[key] = value;
+  }
+  for (const key of Object.keys(profile) as (keyof ProfileInput)[]) if (profile[key] === undefined) delete profile[key];
+  return { profile, rest };
+}
+
+function identitiesOf(msg: BatchMessage, profile: ProfileInput | null): Identity[] {
+  const inputs: IdentityInput[] = [];
+  if (msg.userId) inputs.push({ kind: 'user_id', value: msg.userId });
+  if (msg.anonymousId) inputs.push({ kind: 'anonymous_id', value: msg.anonymousId });
+  for (const i of msg.context?.identities ?? []) inputs.push(i);
+  if (profile?.phone) inputs.push({ kind: 'phone', value: profile.phone });
+  if (profile?.email) inputs.push({ kind: 'email', value: profile.email });
+  const seen = new Map<string, Identity>();
+  for (const input of inputs) {
+    const identity = normalizeIdentity(input);
+    seen.set(identityKey(identity), identity);
+  }
+  if (seen.size === 0) throw new AppError(400, 'events.identity_required');
+  return [...seen.values()];
+}
+
+/**
+ * Checks one schema-valid message and turns it into a row to write. `receivedAt` is the server's clock; when the
+ * sender says when it sent the message (`sentAt`), its clock skew is taken out of `timestamp`, as Segment does.
+ */
+export async function normalizeMessage(
+  tx: Tx,
+  workspaceId: string,
+  msg: BatchMessage,
+  receivedAt: Date,
+  newMessageId: () => string,
+): Promise<Normalized> {
+  if (Buffer.byteLength(JSON.stringify(msg)) > MAX_MESSAGE_BYTES) {
+    throw new AppError(400, 'events.message_too_large', { limit: MAX_MESSAGE_BYTES });
+  }
+  let profile: ProfileInput | null = null;
+  let properties: Record<string, unknown>;
+  let name: string;
+  if (msg.type === 'identify') {
+    const split = splitTraits(msg.traits ?? {});
+    profile = Object.keys(split.profile).length > 0 ? await cleanProfile(tx, workspaceId, split.profile) : null;
+    properties = split.rest;
+    name = 'identify';
+  } else if (msg.type === 'track') {
+    properties = msg.properties ?? {};
+    name = msg.event;
+  } else {
+    properties = {
+      ...(msg.properties ?? {}),
+      ...(msg.name ? { name: msg.name } : {}),
+      ...(msg.category ? { category: msg.category } : {}),
+    };
+    name = msg.type;
+  }
+  const identities = identitiesOf(msg, profile);
+  const stamp = msg.timestamp ?? msg.originalTimestamp;
+  let occurredAt = stamp ? new Date(stamp) : receivedAt;
+  if (stamp && msg.sentAt)
+    occurredAt = new Date(occurredAt.getTime() + (receivedAt.getTime() - Date.parse(msg.sentAt)));
+  return {
+    type: msg.type,
+    name,
+    messageId: msg.messageId ?? newMessageId(),
+    identities,
+    profile,
+    properties,
+    channel: msg.context?.channel ?? null,
+    occurredAt,
+  };
+}
+
+export interface IngestOutcome {
+  /** Per message, in order: the customer it landed on and whether it was a repeat of an accepted messageId. */
+  results: { customerId: string; duplicate: boolean }[];
+}
+
+/** The scalar properties subscribers see in `event.tracked`; whole payloads stay in the events table. */
+function propertiesSubset(properties: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let n = 0;
+  for (const [key, value] of Object.entries(properties)) {
+    if (n >= 20) break;
+    if (typeof value === 'number' || typeof value === 'boolean' || (typeof value === 'string' && value.length <= 200)) {
+      out[key] = value;
+      n++;
+    }
+  }
+  return out;
+}
+
+/**
+ * Writes normalised messages in one transaction. A messageId already stored (or repeated within the batch) is a
+ * duplicate and changes nothing. Messages whose identities all point at one existing customer and that carry no
+ * profile change take the set-based path; the others go through identity resolution one identity set at a time.
+ */
+export async function ingest(
+  tx: Tx,
+  participants: CustomerParticipants,
+  workspaceId: string,
+  messages: readonly Normalized[],
+  receivedAt: Date,
+): Promise<IngestOutcome> {
+  const results: { customerId: string; duplicate: boolean }[] = messages.map(() => ({
+    customerId: '',
+    duplicate: false,
+  }));
+  const stored = await tx.query<{ message_id: string; customer_id: string }>(
+    'SELECT message_id, customer_id FROM events WHERE workspace_id = $1 AND message_id = ANY($2::text[])',
+    [workspaceId, messages.map((m) => m.messageId)],
+  );
+  const known = new Map(stored.map((s) => [s.message_id, s.customer_id]));
+  const fresh: number[] = [];
+  const firstOf = new Map<string, number>();
+  messages.forEach((m, index) => {
+    const before = known.get(m.messageId);
+    if (before !== undefined) results[index] = { customerId: before, duplicate: true };
+    else if (firstOf.has(m.messageId)) results[index] = { customerId: '', duplicate: true };
+    else {
+      firstOf.set(m.messageId, index);
+      fresh.push(index);
+    }
+  });
+
+  const allIdentities = new Map<string, Identity>();
+  for (const index of fresh)
+    for (const i of (messages[index] as Normalized).identities) allIdentities.set(identityKey(i), i);
+  const owners = await findIdentities(tx, workspaceId, [...allIdentities.values()]);
+  const ownerOf = new Map(owners.map((o) => [identityKey(o), o.customerId]));
+
+  // Resolution in message order, so that a later identify of the batch sees what an earlier one created.
+  const resolvedSets = new Map<string, string>();
+  for (const index of fresh) {
+    const m = messages[index] as Normalized;
+    const owned = new Set(m.identities.map((i) => ownerOf.get(identityKey(i))));
+    const setKey = m.identities.map(identityKey).sort().join('\u0001');
+    if (!m.profile && owned.size === 1 && !owned.has(undefined)) {
+      results[index] = { customerId: [...owned][0] as string, duplicate: false };
+    } else if (!m.profile && resolvedSets.has(setKey)) {
+      results[index] = { customerId: resolvedSets.get(setKey) as string, duplicate: false };
+    } else {
+      const r = await resolveCustomer(tx, participants, workspaceId, m.identities, {
+        ...(m.profile ? { profile: m.profile } : {}),
+        seenAt: m.occurredAt,
+        reason: 'identify',
+      });
+      results[index] = { customerId: r.customerId, duplicate: false };
+      resolvedSets.set(setKey, r.customerId);
+      for (const i of m.identities) ownerOf.set(identityKey(i), r.customerId);
+    }
+  }
+  if (fresh.length === 0) return { results };
+
+  // A customer resolved above may have been merged away by a later message (or a concurrent merge): follow it.
+  const redirect = await touchSeen(
+    tx,
+    workspaceId,
+    fresh.map((index) => ({
+      customerId: results[index]?.customerId as string,
+      at: (messages[index] as Normalized).occurredAt,
+    })),
+  );
+  for (const index of fresh) {
+    const r = results[index] as { customerId: string };
+    r.customerId = redirect.get(r.customerId) ?? r.customerId;
+  }
+
+  const rows = fresh.map((index) => ({
+    m: messages[index] as Normalized,
+    customerId: results[index]?.customerId as string,
+  }));
+  const inserted = await tx.query<{ id: number; message_id: string }>(
+    `INSERT INTO events (workspace_id, customer_id, type, name, properties, channel, occurred_at, received_at, message_id)
+     SELECT $1, c, t, n, p, ch, o, $8, mid
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::timestamptz[], $9::text[])
+            AS u(c, t, n, p, ch, o, mid)
+     ON CONFLICT (workspace_id, message_id) DO NOTHING
+     RETURNING id, message_id`,
+    [
+      workspaceId,
+      rows.map((r) => r.customerId),
+      rows.map((r) => r.m.type),
+      rows.map((r) => r.m.name),
+      rows.map((r) => JSON.stringify(r.m.properties)),
+      rows.map((r) => r.m.channel),
+      rows.map((r) => r.m.occurredAt),
+      receivedAt,
+      rows.map((r) => r.m.messageId),
+    ],
+  );
+  // A concurrent request may have stored the same messageId between the check above and the insert.
+  const written = new Set(inserted.map((i) => i.message_id));
+  for (const index of fresh) {
+    if (!written.has((messages[index] as Normalized).messageId))
+      (results[index] as { duplicate: boolean }).duplicate = true;
+  }
+  const announced = rows.filter((r) => written.has(r.m.messageId));
+  if (announced.length > 0) {
+    await tx.query(
+      `INSERT INTO outbox_events (workspace_id, type, payload) SELECT $1, 'event.tracked', p FROM unnest($2::jsonb[]) AS p`,
+      [
+        workspaceId,
+        announced.map((r) =>
+          JSON.stringify({
+            customerId: r.customerId,
+            type: r.m.type,
+            name: r.m.name,
+            channel: r.m.channel,
+            occurredAt: r.m.occurredAt.toISOString(),
+            properties: propertiesSubset(r.m.properties),
+          }),
+        ),
+      ],
+    );
+    await tx.query(`SELECT pg_notify('${JOBS_CHANNEL}', '')`);
+  }
+  // In-batch repeats answer with the customer of the first message that carried their messageId.
+  messages.forEach((m, index) => {
+    const r = results[index] as { customerId: string };
+    if (!r.customerId) r.customerId = results[firstOf.get(m.messageId) as number]?.customerId as string;
+  });
+  return { results };
+}

@@ -1,0 +1,217 @@
+// HTTP routes of ingestion (/v1, Segment-compatible, for API keys), orders and imports.
+import { randomUUID } from 'node:crypto';
+import { type TSchema, Type } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import {
+  BatchBody,
+  type BatchMessage,
+  BatchMessages,
+  BatchResult,
+  IdentifyBody,
+  ImportBody,
+  ImportReport,
+  IngestResult,
+  Order,
+  OrderBody,
+  OrderParams,
+  PageBody,
+  ScreenBody,
+  TrackBody,
+} from '../../contracts/events.ts';
+import { PageQuery, page, Uuid } from '../../contracts/foundation.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { RequestContext, RouteRegistrar } from '../../platform/http/routes.ts';
+import { translate } from '../../platform/i18n/index.ts';
+import { type CustomerParticipants, getCustomerRow } from '../customers/index.ts';
+import { importUpload } from './import.ts';
+import { ingest, type Normalized, normalizeMessage } from './ingest.ts';
+import { getOrder, listCustomerOrders, orderInputOf, upsertOrder } from './orders.ts';
+
+export const MAX_BATCH_MESSAGES = 500;
+export const MAX_BATCH_BYTES = 512 * 1024;
+
+// Batch entries are validated one by one with the server's rules (strict types, formats), so that one bad entry
+// is reported by its index instead of failing the whole batch.
+const ajv = addFormats.default(new Ajv({ allErrors: false, strict: false, coerceTypes: false, useDefaults: true }));
+const checkEntry = Object.fromEntries(
+  Object.entries(BatchMessages).map(([type, schema]) => [type, ajv.compile<BatchMessage>(schema)]),
+);
+
+async function ingestOne(ctx: RequestContext, participants: CustomerParticipants, msg: BatchMessage) {
+  const now = ctx.now();
+  const normalized = await normalizeMessage(ctx.tx, ctx.workspaceId, msg, now, randomUUID);
+  const { results } = await ingest(ctx.tx, participants, ctx.workspaceId, [normalized], now);
+  const r = results[0] as { customerId: string; duplicate: boolean };
+  ctx.audit.targetId = r.customerId;
+  return { success: true, duplicate: r.duplicate, customerId: r.customerId };
+}
+
+async function ingestBatch(
+  ctx: RequestContext,
+  participants: CustomerParticipants,
+  body: BatchBody,
+): Promise<BatchResult> {
+  const declared = Number(ctx.reply.request.headers['content-length']);
+  const bytes = Number.isFinite(declared) ? declared : Buffer.byteLength(JSON.stringify(body));
+  if (bytes > MAX_BATCH_BYTES) throw new AppError(413, 'events.batch_too_large', { limit: MAX_BATCH_BYTES, bytes });
+  if (body.batch.length > MAX_BATCH_MESSAGES) {
+    throw new AppError(422, 'events.batch_too_many', { limit: MAX_BATCH_MESSAGES, count: body.batch.length });
+  }
+  const now = ctx.now();
+  const rejected: { index: number; code: string; message: string }[] = [];
+  const reject = (index: number, code: string, params: Record<string, string | number> = {}) =>
+    rejected.push({ index, code, message: translate(ctx.locale, code, params) });
+  const good: Normalized[] = [];
+  for (const [index, entry] of body.batch.entries()) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      reject(index, 'events.invalid_message', { summary: 'not an object' });
+      continue;
+    }
+    const raw = entry as Record<string, unknown>;
+    const check = checkEntry[String(raw.type)];
+    if (!check) {
+      reject(index, 'events.unknown_type', { type: String(raw.type) });
+      continue;
+    }
+    // Batch-level context and sentAt apply to every entry, the entry's own values winning (as in Segment).
+    const context = body.context || raw.context ? { ...body.context, ...(raw.context as object) } : undefined;
+    const msg = {
+      ...raw,
+      ...(context ? { context } : {}),
+      ...(body.sentAt && !raw.sentAt ? { sentAt: body.sentAt } : {}),
+    };
+    if (!check(msg)) {
+      const e = check.errors?.[0];
+      reject(index, 'events.invalid_message', { summary: `${e?.instancePath || '/'} ${e?.message ?? ''}`.trim() });
+      continue;
+    }
+    try {
+      good.push(await normalizeMessage(ctx.tx, ctx.workspaceId, msg, now, randomUUID));
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      reject(index, err.code, err.params);
+    }
+  }
+  const { results } = await ingest(ctx.tx, participants, ctx.workspaceId, good, now);
+  const duplicates = results.filter((r) => r.duplicate).length;
+  ctx.audit.details = { accepted: results.length - duplicates, duplicates, rejected: rejected.length };
+  return { success: true, accepted: results.length - duplicates, duplicates, rejected };
+}
+
+const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+
+export function eventRoutes(participants: CustomerParticipants) {
+  return (r: RouteRegistrar) => {
+    const single = <S extends TSchema>(type: 'identify' | 'track' | 'page' | 'screen', body: S, summary: string) =>
+      r.route({
+        method: 'POST',
+        url: `/v1/${type}`,
+        summary,
+        description: 'Segment-compatible. A messageId already accepted is a no-op answering 200 with duplicate: true.',
+        tags: ['ingestion'],
+        permission: 'event.ingest',
+        audit: { action: `event.${type}`, targetType: 'customer' },
+        body,
+        response: IngestResult,
+        handler: (ctx, { body: msg }) => ingestOne(ctx, participants, { ...(msg as object), type } as BatchMessage),
+      });
+    single('identify', IdentifyBody, '识别客户 / Identify a customer (Segment identify)');
+    single('track', TrackBody, '记录行为事件 / Track an event (Segment track)');
+    single('page', PageBody, '记录页面浏览 / Record a page view (Segment page)');
+    single('screen', ScreenBody, '记录屏幕浏览 / Record a screen view (Segment screen)');
+
+    r.route({
+      method: 'POST',
+      url: '/v1/batch',
+      summary: '批量上报 / Send up to 500 messages at once (Segment batch)',
+      description:
+        'At most 500 entries (else 422 events.batch_too_many) and 512 KB (else 413 events.batch_too_large). ' +
+        'Each entry is checked alone: bad entries are listed in `rejected` with their index and the others are ' +
+        'accepted, so the answer is 200 whenever the batch itself is acceptable.',
+      tags: ['ingestion'],
+      permission: 'event.ingest',
+      audit: { action: 'event.batch', targetType: 'batch' },
+      body: BatchBody,
+      response: BatchResult,
+      handler: (ctx, { body }) => ingestBatch(ctx, participants, body),
+    });
+
+    r.route({
+      method: 'PUT',
+      url: '/v1/orders/:orderNo',
+      summary: '写入订单 / Create or replace an order by its number',
+      description:
+        'Idempotent: the same order sent again changes nothing. Items are replaced as a whole; refundedFen may ' +
+        'not exceed paidFen (422). Announces order.placed, order.updated and order.refunded.',
+      tags: ['orders'],
+      permission: 'order.write',
+      audit: { action: 'order.upsert', targetType: 'order' },
+      params: OrderParams,
+      body: OrderBody,
+      response: Order,
+      handler: async (ctx, { params, body }) => {
+        const { order, outcome } = await upsertOrder(
+          ctx.tx,
+          participants,
+          ctx.workspaceId,
+          params.orderNo,
+          orderInputOf(body),
+        );
+        ctx.audit.targetId = order.id;
+        ctx.audit.details = { orderNo: order.orderNo, outcome };
+        return order;
+      },
+    });
+
+    r.route({
+      method: 'GET',
+      url: '/api/orders/:id',
+      summary: '订单详情 / Get an order with its items',
+      tags: ['orders'],
+      permission: 'order.read',
+      params: IdParams,
+      response: Order,
+      handler: (ctx, { params }) => getOrder(ctx.tx, ctx.workspaceId, params.id),
+    });
+
+    r.route({
+      method: 'GET',
+      url: '/api/customers/:id/orders',
+      summary: '客户订单 / A customer’s orders, newest first',
+      tags: ['orders'],
+      permission: 'order.read',
+      params: IdParams,
+      query: Type.Object(PageQuery, { additionalProperties: false }),
+      response: page(Order),
+      handler: async (ctx, { params, query }) => {
+        const customer = await getCustomerRow(ctx.tx, ctx.workspaceId, params.id);
+        return listCustomerOrders(ctx.tx, ctx.workspaceId, customer.id, query);
+      },
+    });
+
+    r.route({
+      method: 'POST',
+      url: '/api/imports',
+      summary: '导入客户或订单 / Import customers or orders from CSV or Excel',
+      description:
+        'The file travels base64-encoded in JSON, so it must fit the request body limit (1 MB by default, about ' +
+        '750 KB of file); use `siyu import` for larger files. Good rows are imported, bad rows reported by line.',
+      tags: ['imports'],
+      permission: 'import.run',
+      audit: { action: 'import.run', targetType: 'import' },
+      body: ImportBody,
+      response: ImportReport,
+      handler: async (ctx, { body }) => {
+        const report = await importUpload(ctx.tx, participants, ctx.workspaceId, body, ctx.now(), ctx.locale);
+        ctx.audit.details = {
+          kind: body.kind,
+          filename: body.filename,
+          imported: report.imported,
+          failed: report.failed,
+        };
+        return report;
+      },
+    });
+  };
+}
