@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
 const shared = {
   globalSetup: ['test/support/global-setup.ts'],
   include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/e2e/**/*.test.ts'],
-  testTimeout: 60_000,
+  // Generous: the browser tests and worker-driven tests share two cores with whatever else the machine runs.
+  testTimeout: 180_000,
   hookTimeout: 120_000,
 };
 

@@ -30,7 +30,8 @@ async function snapshotOfA(): Promise<Record<string, string>> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // Hundreds of calls from one address in a few seconds: lift the per-IP limit, which has its own test.
+  server = await startTestServer({ env: { SIYU_RATE_LIMIT_IP_PER_MINUTE: '1000000' } });
   ownerA = new ApiClient(server.url);
   await ownerA.login(server.owner.login, server.owner.password);
   const b = await buildDemo(server.siyu.db, { customers: 100, seed: 99, slug: 'brand-b', name: 'Brand B' });

@@ -16,7 +16,7 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: { env?: Record<string, string>; workers?: boolean; slug?: string } = {},
+  options: { env?: Record<string, string>; workers?: boolean; slug?: string; customers?: number } = {},
 ): Promise<TestServer> {
   const database = await copyTestDatabase(inject('siyuTemplate'));
   const config: Config = {
@@ -32,7 +32,8 @@ export async function startTestServer(
     workers: options.workers ?? false,
     db: database.db,
   });
-  const demo = await buildDemo(siyu.db, { customers: 100, seed: 7, slug: options.slug ?? 'chayu' });
+  // The history ends today, so "the last 30 days" conditions find the demo's recent buyers whenever tests run.
+  const demo = await buildDemo(siyu.db, { customers: options.customers ?? 100, seed: 7, slug: options.slug ?? 'chayu' });
   const address = await siyu.listen();
   return {
     url: address.replace('0.0.0.0', '127.0.0.1'),

@@ -89,6 +89,9 @@ export async function resolveCustomer(
        SELECT $1, * , $5 FROM unnest($2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
       [workspaceId, missing.map((i) => i.kind), missing.map((i) => i.appId), missing.map((i) => i.value), customerId],
     );
+    // Audiences keep "identity present" bitmaps: a known customer gaining an identity must be announced.
+    if (!created)
+      await emit(tx, 'customer.identified', { customerId, kinds: [...new Set(missing.map((i) => i.kind))] });
   }
   return { customerId, created, merged };
 }

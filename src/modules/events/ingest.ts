@@ -4,7 +4,7 @@
 import type { BatchMessage } from '../../contracts/events.ts';
 import type { Tx } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
-import { JOBS_CHANNEL } from '../../platform/jobs/queue.ts';
+import { emitMany } from '../../platform/jobs/index.ts';
 import {
   type CustomerParticipants,
   cleanProfile,
@@ -293,23 +293,18 @@ export async function ingest(
   }
   const announced = rows.filter((r) => written.has(r.m.messageId));
   if (announced.length > 0) {
-    await tx.query(
-      `INSERT INTO outbox_events (workspace_id, type, payload) SELECT $1, 'event.tracked', p FROM unnest($2::jsonb[]) AS p`,
-      [
-        workspaceId,
-        announced.map((r) =>
-          JSON.stringify({
-            customerId: r.customerId,
-            type: r.m.type,
-            name: r.m.name,
-            channel: r.m.channel,
-            occurredAt: r.m.occurredAt.toISOString(),
-            properties: propertiesSubset(r.m.properties),
-          }),
-        ),
-      ],
+    await emitMany(
+      tx,
+      'event.tracked',
+      announced.map((r) => ({
+        customerId: r.customerId,
+        type: r.m.type,
+        name: r.m.name,
+        channel: r.m.channel,
+        occurredAt: r.m.occurredAt.toISOString(),
+        properties: propertiesSubset(r.m.properties),
+      })),
     );
-    await tx.query(`SELECT pg_notify('${JOBS_CHANNEL}', '')`);
   }
   // In-batch repeats answer with the customer of the first message that carried their messageId.
   messages.forEach((m, index) => {

@@ -3,7 +3,7 @@
 // with one `traits.changed` event each. The full recompute also refreshes the workspace's RFM cut points and CLV
 // model; the incremental path scores single customers against the stored ones, so both give the same answer.
 import type { Db, Tx } from '../../platform/db/index.ts';
-import { JOBS_CHANNEL } from '../../platform/jobs/queue.ts';
+import { emitMany } from '../../platform/jobs/index.ts';
 import { type ChurnFactor, churnRisk } from './churn.ts';
 import {
   type BgNbdParams,
@@ -410,15 +410,9 @@ async function writeChanges(
       [workspaceId, JSON.stringify(rows.slice(i, i + UPSERT_CHUNK)), now],
     );
   }
-  // One outbox row per changed customer, as emit() would write them, in one statement per chunk.
   for (let i = 0; i < events.length; i += UPSERT_CHUNK) {
-    await tx.query(
-      `INSERT INTO outbox_events (workspace_id, type, payload)
-       SELECT $1, 'traits.changed', p FROM jsonb_array_elements($2::jsonb) AS p`,
-      [workspaceId, JSON.stringify(events.slice(i, i + UPSERT_CHUNK))],
-    );
+    await emitMany(tx, 'traits.changed', events.slice(i, i + UPSERT_CHUNK));
   }
-  if (events.length > 0) await tx.query(`SELECT pg_notify('${JOBS_CHANNEL}', '')`);
   return events.length;
 }
 

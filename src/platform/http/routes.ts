@@ -74,6 +74,8 @@ export interface PrivateRouteSpec<B extends TSchema, Q extends TSchema, P extend
   permission: string;
   /** Required on every state-changing route: the action name and the kind of thing it acts on. */
   audit?: { action: string; targetType: string };
+  /** A POST that changes nothing (a query too rich for a query string): no audit entry is required. */
+  readOnly?: boolean;
   /** Lets this route be called by an API key and by a console session (default), or by sessions only. */
   sessionOnly?: boolean;
   handler: (ctx: RequestContext, input: Input<B, Q, P>) => Promise<unknown>;

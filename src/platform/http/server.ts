@@ -284,7 +284,7 @@ function registerRoute(app: FastifyInstance, spec: AnyRouteSpec, deps: ServerDep
   if (!permissions.has(spec.permission)) {
     throw new Error(`route ${spec.method} ${spec.url} needs permission ${spec.permission}, which no module declares`);
   }
-  if (MUTATING.has(spec.method) && !spec.audit) {
+  if (MUTATING.has(spec.method) && !spec.audit && !spec.readOnly) {
     throw new Error(`route ${spec.method} ${spec.url} changes state but declares no audit action`);
   }
   app.route({
@@ -304,7 +304,7 @@ function registerRoute(app: FastifyInstance, spec: AnyRouteSpec, deps: ServerDep
           throw new AppError(429, 'request.rate_limited', { retryAfter: wait });
         }
       }
-      if (principal.via === 'session' && MUTATING.has(request.method)) {
+      if (principal.via === 'session' && MUTATING.has(request.method) && !spec.readOnly) {
         if (request.headers['x-csrf-token'] !== principal.csrfToken) throw new AppError(403, 'auth.csrf_failed');
       }
       if (!permissions.allows(principal.role, spec.permission)) {

@@ -60,7 +60,7 @@ export interface JobLog {
 }
 
 export { InvalidJobCursor, InvalidSchedule, JobNotFound, JobNotRetryable } from './errors.ts';
-export { dispatchEvents, emit } from './outbox.ts';
+export { dispatchEvents, emit, emitMany } from './outbox.ts';
 export {
   claimJobs,
   DEFAULT_MAX_ATTEMPTS,

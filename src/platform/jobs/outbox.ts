@@ -23,6 +23,23 @@ export async function emit(tx: Tx, type: string, payload: unknown): Promise<numb
   return rows[0]!.id;
 }
 
+/**
+ * Records many domain events of one type in one statement (bulk tagging, batch ingestion, trait recomputes):
+ * the same rows `emit` would write, without a round trip per event.
+ */
+export async function emitMany(tx: Tx, type: string, payloads: readonly unknown[]): Promise<void> {
+  if (!tx.workspaceId) throw new Error(`emitMany('${type}') needs a tenant transaction (db.tenant), not an owner one`);
+  if (payloads.length === 0) return;
+  await tx.query(
+    `WITH inserted AS (
+       INSERT INTO outbox_events (workspace_id, type, payload)
+       SELECT $1, $2, p FROM unnest($3::jsonb[]) AS p RETURNING id
+     )
+     SELECT pg_notify('${JOBS_CHANNEL}', '') FROM (SELECT 1 FROM inserted LIMIT 1) AS any_inserted`,
+    [tx.workspaceId, type, payloads.map((p) => JSON.stringify(p ?? null))],
+  );
+}
+
 const wants = (subscriber: Subscriber, type: string) =>
   subscriber.events.includes(type) || subscriber.events.includes('*');
 

@@ -1,0 +1,28 @@
+// Has an identity of a kind (a phone, a WeCom external contact …): `{ type: 'identity', kind: 'phone' }`.
+import roaring from 'roaring';
+import type { ConditionType } from './types.ts';
+
+export const IDENTITY_KINDS = [
+  'phone',
+  'email',
+  'wecom_external_userid',
+  'wechat_unionid',
+  'wechat_openid',
+  'member_card',
+  'pos_customer_id',
+  'user_id',
+  'anonymous_id',
+  'custom',
+] as const;
+
+export const identityCondition: ConditionType = {
+  type: 'identity',
+  validate(node, check) {
+    check.only(node, ['type', 'kind']);
+    check.oneOf(node, 'kind', IDENTITY_KINDS);
+  },
+  toSql: (node, q) =>
+    `c.id IN (SELECT customer_id FROM customer_identities WHERE workspace_id = ${q.ws} AND kind = ${q.param(node.kind, 'text')})`,
+  bitmap: (node, index) => index.category('identity', String(node.kind))?.clone() ?? new roaring.RoaringBitmap32(),
+  test: (node, index, seq) => index.category('identity', String(node.kind))?.has(seq) ?? false,
+};
