@@ -5,6 +5,7 @@
 // every customer draws from its own generator seeded by (seed, index).
 import type { Db } from '../platform/db/index.ts';
 import { STORES } from './brand.ts';
+import { copyChunks, copyInTx, deferIndexes } from './bulk.ts';
 import { Rng } from './random.ts';
 
 interface Product {
@@ -161,6 +162,78 @@ interface Rows {
   tags: unknown[][];
 }
 
+/** The tables the demo fills, with the columns it writes, in an order that satisfies their foreign keys. */
+const TABLES: { key: keyof Rows; table: string; columns: string[] }[] = [
+  {
+    key: 'customers',
+    table: 'customers',
+    columns: [
+      'workspace_id',
+      'id',
+      'seq',
+      'name',
+      'gender',
+      'birthday',
+      'region',
+      'city',
+      'phone',
+      'email',
+      'occupation',
+      'interests',
+      'source_channel',
+      'first_seen_at',
+      'last_seen_at',
+      'created_at',
+    ],
+  },
+  {
+    key: 'identities',
+    table: 'customer_identities',
+    columns: ['workspace_id', 'kind', 'app_id', 'value', 'customer_id', 'created_at'],
+  },
+  {
+    key: 'orders',
+    table: 'orders',
+    columns: [
+      'workspace_id',
+      'id',
+      'order_no',
+      'customer_id',
+      'status',
+      'total_fen',
+      'paid_fen',
+      'refunded_fen',
+      'store',
+      'channel',
+      'placed_at',
+      'paid_at',
+    ],
+  },
+  {
+    key: 'items',
+    table: 'order_items',
+    columns: ['workspace_id', 'order_id', 'line', 'sku', 'name', 'category', 'quantity', 'unit_price_fen'],
+  },
+  {
+    key: 'events',
+    table: 'events',
+    columns: [
+      'workspace_id',
+      'customer_id',
+      'type',
+      'name',
+      'properties',
+      'channel',
+      'occurred_at',
+      'received_at',
+      'message_id',
+    ],
+  },
+  { key: 'tags', table: 'customer_tags', columns: ['workspace_id', 'customer_id', 'tag_id', 'source', 'tagged_at'] },
+];
+
+const emptyRows = (): Rows => ({ customers: [], identities: [], orders: [], items: [], events: [], tags: [] });
+
 export async function loadDemoCustomers(
   db: Db,
   workspaceId: string,
@@ -175,84 +248,81 @@ export async function loadDemoCustomers(
     );
     return (rows[0] as { last_seq: number }).last_seq - options.customers + 1;
   });
+  const generate = (start: number, end: number, rows: Rows) => {
+    for (let i = start; i < end; i++) generateCustomer(rows, workspaceId, options, i, startSeq + i, tagIds);
+  };
+  return db.kind === 'postgres' ? copyLoad(db, options, generate) : insertLoad(db, options, generate);
+}
+
+type Generate = (start: number, end: number, rows: Rows) => void;
+
+const count = (totals: DemoCustomersResult, rows: Rows) => {
+  totals.customers += rows.customers.length;
+  totals.orders += rows.orders.length;
+  totals.events += rows.events.length;
+  totals.tags += rows.tags.length;
+};
+
+/** PGlite: one connection, so chunks are generated and inserted in turn. */
+async function insertLoad(db: Db, options: DemoCustomersOptions, generate: Generate): Promise<DemoCustomersResult> {
   const chunk = options.chunk ?? 5000;
   const totals = { customers: 0, orders: 0, events: 0, tags: 0 };
   for (let start = 0; start < options.customers; start += chunk) {
-    const rows: Rows = { customers: [], identities: [], orders: [], items: [], events: [], tags: [] };
+    const rows = emptyRows();
     const end = Math.min(options.customers, start + chunk);
-    for (let i = start; i < end; i++) generateCustomer(rows, workspaceId, options, i, startSeq + i, tagIds);
-    await db.copy(
-      'customers',
-      [
-        'workspace_id',
-        'id',
-        'seq',
-        'name',
-        'gender',
-        'birthday',
-        'region',
-        'city',
-        'phone',
-        'email',
-        'occupation',
-        'interests',
-        'source_channel',
-        'first_seen_at',
-        'last_seen_at',
-        'created_at',
-      ],
-      rows.customers,
-    );
-    await db.copy(
-      'customer_identities',
-      ['workspace_id', 'kind', 'app_id', 'value', 'customer_id', 'created_at'],
-      rows.identities,
-    );
-    await db.copy(
-      'orders',
-      [
-        'workspace_id',
-        'id',
-        'order_no',
-        'customer_id',
-        'status',
-        'total_fen',
-        'paid_fen',
-        'refunded_fen',
-        'store',
-        'channel',
-        'placed_at',
-        'paid_at',
-      ],
-      rows.orders,
-    );
-    await db.copy(
-      'order_items',
-      ['workspace_id', 'order_id', 'line', 'sku', 'name', 'category', 'quantity', 'unit_price_fen'],
-      rows.items,
-    );
-    await db.copy(
-      'events',
-      [
-        'workspace_id',
-        'customer_id',
-        'type',
-        'name',
-        'properties',
-        'channel',
-        'occurred_at',
-        'received_at',
-        'message_id',
-      ],
-      rows.events,
-    );
-    await db.copy('customer_tags', ['workspace_id', 'customer_id', 'tag_id', 'source', 'tagged_at'], rows.tags);
-    totals.customers += rows.customers.length;
-    totals.orders += rows.orders.length;
-    totals.events += rows.events.length;
-    totals.tags += rows.tags.length;
+    generate(start, end, rows);
+    for (const t of TABLES) await db.copy(t.table, t.columns, rows[t.key]);
+    count(totals, rows);
     options.onProgress?.(end, options.customers);
   }
+  return totals;
+}
+
+/** Customers generated between two yields to the event loop, so the COPY of the previous chunk keeps flowing. */
+const SLICE = 200;
+
+/**
+ * PostgreSQL: the whole history in one transaction. While the server ingests one chunk's COPY, the next chunk is
+ * generated in slices that let the socket drain in between, so the database and the generator each keep a core
+ * busy. On an empty database the secondary indexes and foreign keys are built after the load (see deferIndexes).
+ */
+async function copyLoad(db: Db, options: DemoCustomersOptions, generate: Generate): Promise<DemoCustomersResult> {
+  const chunk = options.chunk ?? 1000;
+  const totals = { customers: 0, orders: 0, events: 0, tags: 0 };
+  await db.transaction(async (tx) => {
+    const rebuild = await deferIndexes(
+      tx,
+      TABLES.map((t) => t.table),
+    );
+    let writing: Promise<void> = Promise.resolve();
+    for (let start = 0; start < options.customers; start += chunk) {
+      const end = Math.min(options.customers, start + chunk);
+      // Each slice is encoded at once, so its arrays die young and only the text waits for the COPY.
+      const text: string[][] = TABLES.map(() => []);
+      for (let from = start; from < end; from += SLICE) {
+        const rows = emptyRows();
+        generate(from, Math.min(end, from + SLICE), rows);
+        count(totals, rows);
+        for (const [k, t] of TABLES.entries()) (text[k] as string[]).push(...copyChunks(rows[t.key]));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await writing;
+      writing = (async () => {
+        for (const [k, t] of TABLES.entries()) await copyInTx(tx, t.table, t.columns, text[k] as string[]);
+        options.onProgress?.(end, options.customers);
+      })();
+      // Awaited on the next turn or after the loop; until then a failure must not count as unhandled.
+      writing.catch(() => {});
+    }
+    await writing;
+    if (rebuild.length > 0) {
+      // Sorting for an index build in memory rather than in temporary files; only for this transaction.
+      await tx.exec(`SET LOCAL maintenance_work_mem = '256MB'`);
+      for (const ddl of rebuild) await tx.exec(ddl);
+    }
+  });
+  // Fresh statistics, so the queries that follow (traits, segments) plan for the rows just loaded.
+  await db.exec(`ANALYZE ${TABLES.map((t) => t.table).join(', ')}`);
   return totals;
 }
 
@@ -283,6 +353,16 @@ async function createDemoTags(db: Db, workspaceId: string, seed: number): Promis
   return ids;
 }
 
+/**
+ * A random-looking UUID whose last 48 bits are (customer index, serial) so that it is unique in the workspace:
+ * a customer's generator has 32 bits of state, and with a million customers drawing hundreds of numbers each,
+ * two of their streams overlap somewhere and would repeat an id drawn from the stream alone.
+ */
+function uniqueUuid(rng: Rng, index: number, serial: number): string {
+  const tail = (index * 4096 + serial).toString(16).padStart(12, '0');
+  return `${rng.uuid().slice(0, 24)}${tail}`;
+}
+
 function localTime(rng: Rng, day: number): Date {
   const hour = weighted(rng, HOUR_WEIGHTS).hour;
   return new Date(day + hour * 3_600_000 + rng.int(0, 3_599_999) - SHANGHAI);
@@ -297,7 +377,7 @@ function generateCustomer(
   tagIds: Map<string, string>,
 ): void {
   const rng = new Rng((options.seed * 2_654_435_761 + index * 40_503) >>> 0);
-  const id = rng.uuid();
+  const id = uniqueUuid(rng, index, 0);
   const now = options.now.getTime();
   const today = Math.floor((now + SHANGHAI) / DAY) * DAY; // local midnight, as a UTC-based day number
   // More recent sign-ups than old ones: the pool has been growing all year.
@@ -348,7 +428,7 @@ function generateCustomer(
     const placed = localTime(rng, day);
     if (placed.getTime() > now) break;
     const lines = rng.int(1, rng.next() < 0.7 ? 1 : 3);
-    const orderId = rng.uuid();
+    const orderId = uniqueUuid(rng, index, orders + 1);
     const orderNo = `CY${options.seed}${String(index).padStart(8, '0')}${String(orders).padStart(3, '0')}`;
     let total = 0;
     for (let line = 0; line < lines; line++) {

@@ -1,5 +1,6 @@
 // `siyu demo` and the first-start seed: builds the demo brand into a database, deterministically for a seed.
 import { randomInt } from 'node:crypto';
+import { recomputeWorkspace } from '../modules/traits/index.ts';
 import { generatePassword } from '../platform/auth/secrets.ts';
 import type { Db } from '../platform/db/index.ts';
 import { addStaff, createWorkspace } from '../platform/workspaces.ts';
@@ -45,12 +46,16 @@ export async function buildDemo(db: Db, options: DemoOptions): Promise<DemoResul
     workspaceId,
     staff.map((s) => ({ ...s, password: s.role === 'owner' ? ownerPassword : generatePassword(20 + randomInt(4)) })),
   );
+  const now = options.now ?? todayInShanghai();
   const history = await loadDemoCustomers(db, workspaceId, {
     customers: options.customers,
     seed: options.seed,
-    now: options.now ?? todayInShanghai(),
+    now,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
+  // The history was bulk-loaded without domain events, so traits (RFM, lifecycle, CLV, churn) are computed once
+  // over the whole workspace, as the nightly job would.
+  await recomputeWorkspace(db, workspaceId, now);
   return {
     workspaceId,
     slug,

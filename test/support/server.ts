@@ -33,7 +33,11 @@ export async function startTestServer(
     db: database.db,
   });
   // The history ends today, so "the last 30 days" conditions find the demo's recent buyers whenever tests run.
-  const demo = await buildDemo(siyu.db, { customers: options.customers ?? 100, seed: 7, slug: options.slug ?? 'chayu' });
+  const demo = await buildDemo(siyu.db, {
+    customers: options.customers ?? 100,
+    seed: 7,
+    slug: options.slug ?? 'chayu',
+  });
   const address = await siyu.listen();
   return {
     url: address.replace('0.0.0.0', '127.0.0.1'),

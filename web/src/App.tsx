@@ -8,7 +8,7 @@ import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-route
 import type { Session } from '../../src/contracts/foundation.ts';
 import { ApiError, api, setCsrfToken } from './api.ts';
 import { ConsoleLayout } from './layout/ConsoleLayout.tsx';
-import { settingsPages, upcomingModules } from './modules.tsx';
+import { builtModules, settingsPages, upcomingModules } from './modules.tsx';
 import { ComingSoonPage } from './pages/ComingSoonPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { type Permission, SessionProvider, useSession } from './session.tsx';
@@ -18,6 +18,12 @@ const StaffPage = lazy(() => import('./pages/StaffPage.tsx'));
 const ApiKeysPage = lazy(() => import('./pages/ApiKeysPage.tsx'));
 const AuditPage = lazy(() => import('./pages/AuditPage.tsx'));
 const JobsPage = lazy(() => import('./pages/JobsPage.tsx'));
+const CustomersPage = lazy(() => import('./pages/CustomersPage.tsx'));
+const CustomerPage = lazy(() => import('./pages/CustomerPage.tsx'));
+const TagsPage = lazy(() => import('./pages/TagsPage.tsx'));
+const SegmentsPage = lazy(() => import('./pages/SegmentsPage.tsx'));
+const SegmentBuilderPage = lazy(() => import('./pages/SegmentBuilderPage.tsx'));
+const SegmentPage = lazy(() => import('./pages/SegmentPage.tsx'));
 
 const settingsElements = {
   staff: <StaffPage />,
@@ -103,9 +109,18 @@ function AppRoutes() {
         }
       >
         <Route index element={<DashboardPage />} />
-        {upcomingModules.map((module) => (
-          <Route key={module.key} path={module.path} element={<ComingSoonPage module={module.key} />} />
-        ))}
+        {upcomingModules
+          .filter((module) => !builtModules.has(module.key))
+          .map((module) => (
+            <Route key={module.key} path={module.path} element={<ComingSoonPage module={module.key} />} />
+          ))}
+        <Route path="/customers" element={guarded('customer.read', <CustomersPage />)} />
+        <Route path="/customers/:id" element={guarded('customer.read', <CustomerPage />)} />
+        <Route path="/tags" element={guarded('tag.read', <TagsPage />)} />
+        <Route path="/segments" element={guarded('segment.read', <SegmentsPage />)} />
+        <Route path="/segments/new" element={guarded('segment.manage', <SegmentBuilderPage />)} />
+        <Route path="/segments/:id" element={guarded('segment.read', <SegmentPage />)} />
+        <Route path="/segments/:id/edit" element={guarded('segment.manage', <SegmentBuilderPage />)} />
         {settingsPages.map((page) => (
           <Route
             key={page.key}
@@ -117,6 +132,10 @@ function AppRoutes() {
       </Route>
     </Routes>
   );
+}
+
+function guarded(permission: Permission, page: ReactNode) {
+  return <RequirePermission permission={permission}>{page}</RequirePermission>;
 }
 
 function RequireSession({ children }: { children: ReactNode }) {

@@ -2,6 +2,15 @@
 // CSRF token that must accompany every state-changing request.
 import type { Static } from '@sinclair/typebox';
 import type {
+  Customer,
+  CustomerDetail,
+  CustomerListQuery,
+  CustomField,
+  TimelineItem,
+  UpdateCustomerBody,
+} from '../../src/contracts/customers.ts';
+import type { Order } from '../../src/contracts/events.ts';
+import type {
   ApiKey,
   AuditEntry,
   AuditQuery,
@@ -19,6 +28,25 @@ import type {
   StaffListQuery,
   UpdateStaffBody,
 } from '../../src/contracts/foundation.ts';
+import type {
+  CreateSegmentBody,
+  ExportFile,
+  Segment,
+  SegmentCount,
+  SegmentExport,
+  SegmentMember,
+  UpdateSegmentBody,
+} from '../../src/contracts/segments.ts';
+import type {
+  CustomerTag,
+  Tag,
+  TagBody,
+  TagGroup,
+  TagGroupBody,
+  UpdateTagBody,
+  UpdateTagGroupBody,
+} from '../../src/contracts/tags.ts';
+import type { CustomerTraits } from '../../src/contracts/traits.ts';
 import { currentLanguage } from './i18n.ts';
 
 export type JobQuery = Static<typeof JobListQuery>;
@@ -61,6 +89,12 @@ export function newIdempotencyKey(): string {
   const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+export type CustomFieldDef = Static<typeof CustomField>;
+export type ExportedFile = Static<typeof ExportFile>;
+export type TimelineEntry = Static<typeof TimelineItem>;
+export type CustomerMerge = CustomerDetail['merges'][number];
+export type CustomerIdentity = CustomerDetail['identities'][number];
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 type Query = Record<string, string | number | undefined>;
@@ -145,4 +179,62 @@ export const api = {
 
   listJobs: (query: JobQuery) => request<Page<Job>>('GET', '/api/jobs', { query }),
   retryJob: (id: string) => request<Job>('POST', `/api/jobs/${encodeURIComponent(id)}/retry`),
+
+  listCustomers: (query: CustomerListQuery) => request<Page<Customer>>('GET', '/api/customers', { query }),
+  getCustomer: (id: string) => request<CustomerDetail>('GET', `/api/customers/${encodeURIComponent(id)}`),
+  updateCustomer: (id: string, body: UpdateCustomerBody) =>
+    request<Customer>('PATCH', `/api/customers/${encodeURIComponent(id)}`, { body }),
+  customerTimeline: (id: string, query: PageParams) =>
+    request<Page<TimelineEntry>>('GET', `/api/customers/${encodeURIComponent(id)}/timeline`, { query }),
+  customerOrders: (id: string, query: PageParams) =>
+    request<Page<Order>>('GET', `/api/customers/${encodeURIComponent(id)}/orders`, { query }),
+  customerTraits: (id: string) => request<CustomerTraits>('GET', `/api/customers/${encodeURIComponent(id)}/traits`),
+  unmerge: (mergeId: string) =>
+    request<{ survivor: Customer; restored: Customer }>(
+      'POST',
+      `/api/customers/merges/${encodeURIComponent(mergeId)}/unmerge`,
+    ),
+  listCustomFields: () => request<{ items: CustomFieldDef[] }>('GET', '/api/custom-fields'),
+
+  listTagGroups: () => request<Page<TagGroup>>('GET', '/api/tag-groups'),
+  createTagGroup: (body: TagGroupBody, idempotencyKey = newIdempotencyKey()) =>
+    request<TagGroup>('POST', '/api/tag-groups', { body, idempotencyKey }),
+  updateTagGroup: (id: string, body: UpdateTagGroupBody) =>
+    request<TagGroup>('PATCH', `/api/tag-groups/${encodeURIComponent(id)}`, { body }),
+  deleteTagGroup: (id: string) => request<void>('DELETE', `/api/tag-groups/${encodeURIComponent(id)}`),
+  createTag: (body: TagBody, idempotencyKey = newIdempotencyKey()) =>
+    request<Tag>('POST', '/api/tags', { body, idempotencyKey }),
+  updateTag: (id: string, body: UpdateTagBody) =>
+    request<Tag>('PATCH', `/api/tags/${encodeURIComponent(id)}`, { body }),
+  deleteTag: (id: string) => request<void>('DELETE', `/api/tags/${encodeURIComponent(id)}`),
+  customerTags: (id: string) => request<Page<CustomerTag>>('GET', `/api/customers/${encodeURIComponent(id)}/tags`),
+  tagCustomer: (id: string, tagIds: string[]) =>
+    request<Page<CustomerTag>>('POST', `/api/customers/${encodeURIComponent(id)}/tags`, { body: { tagIds } }),
+  untagCustomer: (id: string, tagId: string) =>
+    request<void>('DELETE', `/api/customers/${encodeURIComponent(id)}/tags/${encodeURIComponent(tagId)}`),
+
+  listSegments: (query: PageParams) => request<Page<Segment>>('GET', '/api/segments', { query }),
+  getSegment: (id: string) => request<Segment>('GET', `/api/segments/${encodeURIComponent(id)}`),
+  createSegment: (body: CreateSegmentBody, idempotencyKey = newIdempotencyKey()) =>
+    request<Segment>('POST', '/api/segments', { body, idempotencyKey }),
+  updateSegment: (id: string, body: UpdateSegmentBody) =>
+    request<Segment>('PATCH', `/api/segments/${encodeURIComponent(id)}`, { body }),
+  deleteSegment: (id: string) => request<void>('DELETE', `/api/segments/${encodeURIComponent(id)}`),
+  previewSegment: (rule: Record<string, unknown>) =>
+    request<SegmentCount>('POST', '/api/segments/preview', { body: { rule } }),
+  segmentCount: (id: string) => request<SegmentCount>('GET', `/api/segments/${encodeURIComponent(id)}/count`),
+  segmentMembers: (id: string, query: PageParams) =>
+    request<Page<SegmentMember>>('GET', `/api/segments/${encodeURIComponent(id)}/members`, { query }),
+  startSegmentExport: (id: string, idempotencyKey = newIdempotencyKey()) =>
+    request<SegmentExport>('POST', `/api/segments/${encodeURIComponent(id)}/exports`, {
+      body: { format: 'csv' },
+      idempotencyKey,
+    }),
+  segmentExport: (id: string, exportId: string) =>
+    request<SegmentExport>('GET', `/api/segments/${encodeURIComponent(id)}/exports/${encodeURIComponent(exportId)}`),
+  segmentExportFile: (id: string, exportId: string) =>
+    request<ExportedFile>(
+      'GET',
+      `/api/segments/${encodeURIComponent(id)}/exports/${encodeURIComponent(exportId)}/file`,
+    ),
 };

@@ -1,5 +1,6 @@
 // The console's navigation: every business module of the platform and the settings pages, with the permission
-// each needs. Modules without a page yet route to the "coming soon" screen.
+// each needs. Modules without a page yet route to the "coming soon" screen; built ones name the permission that
+// shows them in the menu.
 import {
   ApiOutlined,
   AuditOutlined,
@@ -42,10 +43,10 @@ export type ModuleKey =
 
 export type SettingsKey = 'staff' | 'apiKeys' | 'audit' | 'jobs';
 
-export const upcomingModules: { key: ModuleKey; path: string; icon: ReactNode }[] = [
-  { key: 'customers', path: '/customers', icon: <UserOutlined /> },
-  { key: 'tags', path: '/tags', icon: <TagsOutlined /> },
-  { key: 'segments', path: '/segments', icon: <PartitionOutlined /> },
+export const upcomingModules: { key: ModuleKey; path: string; icon: ReactNode; permission?: Permission }[] = [
+  { key: 'customers', path: '/customers', icon: <UserOutlined />, permission: 'customer.read' },
+  { key: 'tags', path: '/tags', icon: <TagsOutlined />, permission: 'tag.read' },
+  { key: 'segments', path: '/segments', icon: <PartitionOutlined />, permission: 'segment.read' },
   { key: 'acquisition', path: '/acquisition', icon: <UserAddOutlined /> },
   { key: 'relationships', path: '/relationships', icon: <SolutionOutlined /> },
   { key: 'community', path: '/community', icon: <UsergroupAddOutlined /> },
@@ -58,6 +59,9 @@ export const upcomingModules: { key: ModuleKey; path: string; icon: ReactNode }[
   { key: 'analytics', path: '/analytics', icon: <BarChartOutlined /> },
   { key: 'privacy', path: '/privacy', icon: <SafetyCertificateOutlined /> },
 ];
+
+/** Modules with their own pages; the rest route to "coming soon". */
+export const builtModules: ReadonlySet<ModuleKey> = new Set(['customers', 'tags', 'segments']);
 
 export const settingsPages: { key: SettingsKey; path: string; icon: ReactNode; permission: Permission }[] = [
   { key: 'staff', path: '/settings/staff', icon: <TeamOutlined />, permission: 'staff.read' },

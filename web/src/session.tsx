@@ -4,7 +4,25 @@ import { createContext, type ReactNode, useCallback, useContext, useEffect, useM
 import type { Session } from '../../src/contracts/foundation.ts';
 import { api, onUnauthorized, setCsrfToken } from './api.ts';
 
-export type Permission = 'staff.read' | 'staff.manage' | 'api_key.manage' | 'audit.read' | 'jobs.manage';
+export type Permission =
+  | 'staff.read'
+  | 'staff.manage'
+  | 'api_key.manage'
+  | 'audit.read'
+  | 'jobs.manage'
+  | 'customer.read'
+  | 'customer.write'
+  | 'customer.pii'
+  | 'customer.merge'
+  | 'tag.read'
+  | 'tag.manage'
+  | 'tag.apply'
+  | 'trait.read'
+  | 'trait.manage'
+  | 'segment.read'
+  | 'segment.manage'
+  | 'segment.export'
+  | 'order.read';
 
 interface SessionState {
   session: Session | null;

@@ -10,7 +10,7 @@ export { type Identity, type IdentityInput, normalizeIdentity } from './identiti
 export type { MergeParticipant, TimelineItem, TimelineSource } from './participants.ts';
 export { CustomerParticipants } from './participants.ts';
 export { allocateSeqs, cleanProfile, getCustomerRow, type ProfileInput } from './profiles.ts';
-export { mergeCustomers, type Resolution, resolveCustomer, unmergeCustomers } from './resolution.ts';
+export { lockIdentities, mergeCustomers, type Resolution, resolveCustomer, unmergeCustomers } from './resolution.ts';
 
 export function customersModule(deps: { participants: CustomerParticipants }): SiyuModule {
   addMessages('zh-CN', zhCN);

@@ -26,7 +26,7 @@ export interface Resolution {
  * Serialises work on the same identities across concurrent transactions: two first-time calls with one new phone
  * number must not both create a customer. Locks are taken in a fixed order so they cannot deadlock.
  */
-async function lockIdentities(tx: Tx, workspaceId: string, identities: readonly Identity[]): Promise<void> {
+export async function lockIdentities(tx: Tx, workspaceId: string, identities: readonly Identity[]): Promise<void> {
   const keys = [...new Set(identities.map(identityKey))].sort();
   for (const key of keys) {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`${workspaceId}\u001f${key}`]);
@@ -50,8 +50,11 @@ export async function resolveCustomer(
   if (identities.length === 0) throw new AppError(400, 'customer.identity_required');
   await lockIdentities(tx, workspaceId, identities);
   const found = await tx.query<{ kind: string; app_id: string; value: string; customer_id: string }>(
-    `SELECT kind, app_id, value, customer_id FROM customer_identities
-      WHERE workspace_id = $1 AND (kind, app_id, value) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[]))`,
+    // Driven from the call's identities: one primary-key probe each, however young the table's statistics.
+    `SELECT i.kind, i.app_id, i.value, i.customer_id
+       FROM unnest($2::text[], $3::text[], $4::text[]) AS u(kind, app_id, value)
+       JOIN customer_identities i
+         ON i.workspace_id = $1 AND i.kind = u.kind AND i.app_id = u.app_id AND i.value = u.value`,
     [workspaceId, identities.map((i) => i.kind), identities.map((i) => i.appId), identities.map((i) => i.value)],
   );
   const ids = [...new Set(found.map((f) => f.customer_id))];

@@ -17,9 +17,13 @@ export async function findIdentities(
     customer_id: string;
     first_seen_at: Date | null;
   }>(
+    // Driven from the batch's identities: one primary-key probe each, whatever the planner thinks of the tables'
+    // sizes (with young statistics an IN (…) form was planned as every customer × every identity).
     `SELECT i.kind, i.app_id, i.value, i.customer_id, c.first_seen_at
-       FROM customer_identities i JOIN customers c ON c.workspace_id = i.workspace_id AND c.id = i.customer_id
-      WHERE i.workspace_id = $1 AND (i.kind, i.app_id, i.value) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[]))`,
+       FROM unnest($2::text[], $3::text[], $4::text[]) AS u(kind, app_id, value)
+       JOIN customer_identities i
+         ON i.workspace_id = $1 AND i.kind = u.kind AND i.app_id = u.app_id AND i.value = u.value
+       JOIN customers c ON c.workspace_id = i.workspace_id AND c.id = i.customer_id`,
     [workspaceId, identities.map((i) => i.kind), identities.map((i) => i.appId), identities.map((i) => i.value)],
   );
   return rows.map((r) => ({
@@ -82,4 +86,13 @@ export async function touchSeen(
     for (const [from, to] of next) if (!redirect.has(from)) redirect.set(from, to);
   }
   return redirect;
+}
+
+/** Locks customer rows in id order, the one order every batch uses, so batches sharing customers queue, not deadlock. */
+export async function lockCustomers(tx: Tx, workspaceId: string, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.query('SELECT 1 FROM customers WHERE workspace_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE', [
+    workspaceId,
+    ids,
+  ]);
 }

@@ -191,3 +191,28 @@ test('the timeline shows events and orders newest first', async () => {
   expect(rest.body.items.map((i: { title: string }) => i.title)).toEqual(['Store Visit']);
   expect(rest.body.nextCursor).toBeNull();
 });
+
+test('concurrent batches over the same new customers all succeed and create each customer once', async () => {
+  // Eight batches share 40 new users, each in a different order: the shape that deadlocked before batches that
+  // create customers took turns.
+  const batches = Array.from({ length: 8 }, (_b, b) => ({
+    batch: Array.from({ length: 40 }, (_e, e) => {
+      const user = (e * (b + 3)) % 40;
+      return {
+        type: 'track',
+        event: 'page_view',
+        userId: `race-user-${user}`,
+        anonymousId: `race-anon-${b}-${e}`,
+        messageId: `race-${b}-${e}`,
+        properties: { page: 'menu' },
+      };
+    }),
+  }));
+  const results = await Promise.all(batches.map((body) => api.post('/v1/batch', body)));
+  expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
+  expect(results.reduce((n, r) => n + r.body.accepted, 0)).toBe(320);
+  const users = await server.siyu.db.query<{ n: number }>(
+    `SELECT count(DISTINCT customer_id)::int AS n FROM customer_identities WHERE kind = 'user_id' AND value LIKE 'race-user-%'`,
+  );
+  expect(users[0]?.n).toBe(40);
+});

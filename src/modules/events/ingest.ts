@@ -10,11 +10,12 @@ import {
   cleanProfile,
   type Identity,
   type IdentityInput,
+  lockIdentities,
   normalizeIdentity,
   type ProfileInput,
   resolveCustomer,
 } from '../customers/index.ts';
-import { findIdentities, touchSeen } from './customers-sql.ts';
+import { findIdentities, lockCustomers, touchSeen } from './customers-sql.ts';
 
 export type MessageType = 'track' | 'identify' | 'page' | 'screen';
 
@@ -224,6 +225,28 @@ export async function ingest(
     for (const i of (messages[index] as Normalized).identities) allIdentities.set(identityKey(i), i);
   const owners = await findIdentities(tx, workspaceId, [...allIdentities.values()]);
   const ownerOf = new Map(owners.map((o) => [identityKey(o), o.customerId]));
+
+  // Every identity the loop below may resolve is locked first, in one sorted pass: resolving one message at a
+  // time would take identity locks after this batch already holds the workspace's customer-number row (taken when
+  // it creates a customer), and two concurrent batches would then deadlock on each other.
+  const slowPath = fresh.filter((index) => {
+    const m = messages[index] as Normalized;
+    const owned = new Set(m.identities.map((i) => ownerOf.get(identityKey(i))));
+    return Boolean(m.profile) || owned.size !== 1 || owned.has(undefined);
+  });
+  // Batches that create or merge customers take turns per workspace: they lock rows found along the way (a
+  // customer another batch just created) in no fixed order, and concurrent ones would deadlock again and again.
+  // Batches of known customers only (the common case for track calls) still run side by side.
+  if (slowPath.length > 0) {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`ingest:resolve:${workspaceId}`]);
+  }
+  await lockIdentities(
+    tx,
+    workspaceId,
+    slowPath.flatMap((index) => (messages[index] as Normalized).identities),
+  );
+  // Then every known customer of the batch, in id order, before resolution touches any of them in message order.
+  await lockCustomers(tx, workspaceId, [...new Set(owners.map((o) => o.customerId))]);
 
   // Resolution in message order, so that a later identify of the batch sees what an earlier one created.
   const resolvedSets = new Map<string, string>();

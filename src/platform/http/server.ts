@@ -119,6 +119,23 @@ function sendError(request: FastifyRequest, reply: FastifyReply, err: AppError):
     .send(errorBody(request.locale ?? 'zh-CN', new AppError(err.status, err.code, params, err.details)));
 }
 
+const RETRYABLE = new Set(['40P01', '40001']); // deadlock detected, serialization failure
+
+/**
+ * Runs a request's transaction again when PostgreSQL aborted it as a deadlock victim or for serialization: the
+ * whole transaction rolled back, so a second run is the same request, not a repeat of its effects.
+ */
+async function retryOnConflict<T>(run: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (attempt >= attempts || !RETRYABLE.has(String((err as { code?: unknown }).code))) throw err;
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
+    }
+  }
+}
+
 function clientIp(request: FastifyRequest): string {
   return request.ip;
 }
@@ -319,64 +336,66 @@ function registerRoute(app: FastifyInstance, spec: AnyRouteSpec, deps: ServerDep
       const principalKey = `${principal.actor.type}:${principal.actor.id}`;
       const path = request.url.split('?')[0] ?? request.url;
 
-      const outcome = await db.tenant(principal.workspaceId, async (tx) => {
-        const claim = idemKey
-          ? {
-              workspaceId: principal.workspaceId,
-              principal: principalKey,
-              key: idemKey,
-              method: request.method,
-              path,
-              hash: requestHash(request.method, path, request.body ?? null),
-            }
-          : null;
-        if (claim) {
-          const stored = await claimIdempotencyKey(tx, claim);
-          if (stored) return { replay: true as const, stored };
-        }
-        const ctx: RequestContext = {
-          workspaceId: principal.workspaceId,
-          actor: principal.actor,
-          role: principal.role,
-          scope: scopeOf(principal),
-          can: (permission) => permissions.allows(principal.role, permission),
-          tx,
-          now,
-          requestId: String(request.id),
-          ip: clientIp(request),
-          locale: request.locale,
-          audit: {},
-          session: principal.sessionTokenHash ? { tokenHash: principal.sessionTokenHash } : null,
-          reply,
-        };
-        const result = await spec.handler(ctx, {
-          body: request.body,
-          query: request.query,
-          params: request.params,
-        });
-        if (spec.audit) {
-          const params = request.params as Record<string, unknown> | undefined;
-          const resultId = (result as { id?: unknown } | null | undefined)?.id;
-          const targetId =
-            ctx.audit.targetId ??
-            (typeof params?.id === 'string' ? params.id : typeof resultId === 'string' ? resultId : null);
-          await recordAudit(tx, {
+      const outcome = await retryOnConflict(() =>
+        db.tenant(principal.workspaceId, async (tx) => {
+          const claim = idemKey
+            ? {
+                workspaceId: principal.workspaceId,
+                principal: principalKey,
+                key: idemKey,
+                method: request.method,
+                path,
+                hash: requestHash(request.method, path, request.body ?? null),
+              }
+            : null;
+          if (claim) {
+            const stored = await claimIdempotencyKey(tx, claim);
+            if (stored) return { replay: true as const, stored };
+          }
+          const ctx: RequestContext = {
             workspaceId: principal.workspaceId,
-            actorType: principal.actor.type,
-            actorId: principal.actor.id,
-            actorName: principal.actor.name,
-            action: spec.audit.action,
-            targetType: spec.audit.targetType,
-            targetId,
-            ip: ctx.ip,
-            requestId: ctx.requestId,
-            ...(ctx.audit.details ? { details: ctx.audit.details } : {}),
+            actor: principal.actor,
+            role: principal.role,
+            scope: scopeOf(principal),
+            can: (permission) => permissions.allows(principal.role, permission),
+            tx,
+            now,
+            requestId: String(request.id),
+            ip: clientIp(request),
+            locale: request.locale,
+            audit: {},
+            session: principal.sessionTokenHash ? { tokenHash: principal.sessionTokenHash } : null,
+            reply,
+          };
+          const result = await spec.handler(ctx, {
+            body: request.body,
+            query: request.query,
+            params: request.params,
           });
-        }
-        const payload = spec.response === null ? null : (reply.code(status).serialize(result) as string);
-        if (claim) await storeIdempotentResponse(tx, claim, { statusCode: status, body: payload });
-        return { replay: false as const, stored: { statusCode: status, body: payload } };
-      });
+          if (spec.audit) {
+            const params = request.params as Record<string, unknown> | undefined;
+            const resultId = (result as { id?: unknown } | null | undefined)?.id;
+            const targetId =
+              ctx.audit.targetId ??
+              (typeof params?.id === 'string' ? params.id : typeof resultId === 'string' ? resultId : null);
+            await recordAudit(tx, {
+              workspaceId: principal.workspaceId,
+              actorType: principal.actor.type,
+              actorId: principal.actor.id,
+              actorName: principal.actor.name,
+              action: spec.audit.action,
+              targetType: spec.audit.targetType,
+              targetId,
+              ip: ctx.ip,
+              requestId: ctx.requestId,
+              ...(ctx.audit.details ? { details: ctx.audit.details } : {}),
+            });
+          }
+          const payload = spec.response === null ? null : (reply.code(status).serialize(result) as string);
+          if (claim) await storeIdempotentResponse(tx, claim, { statusCode: status, body: payload });
+          return { replay: false as const, stored: { statusCode: status, body: payload } };
+        }),
+      );
 
       if (outcome.replay) reply.header('idempotent-replayed', 'true');
       reply.code(outcome.stored.statusCode);

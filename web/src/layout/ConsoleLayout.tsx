@@ -16,6 +16,12 @@ const { Header, Sider, Content } = Layout;
 // scrolls inside it (console.css) so the collapse trigger pinned at the bottom never covers the last entries.
 const siderStyle = { position: 'sticky', top: 0, height: '100vh' } as const;
 
+/** A detail page (/customers/…) keeps its module's menu entry selected. */
+function menuKeyOf(pathname: string): string {
+  const module = upcomingModules.find((entry) => pathname.startsWith(`${entry.path}/`));
+  return module ? module.path : pathname;
+}
+
 export function ConsoleLayout() {
   const { t } = useTranslation();
   const session = useSignedIn();
@@ -31,7 +37,9 @@ export function ConsoleLayout() {
 
   const items: MenuProps['items'] = [
     { key: dashboard.path, icon: dashboard.icon, label: t('nav.dashboard') },
-    ...upcomingModules.map((module) => ({ key: module.path, icon: module.icon, label: t(`nav.${module.key}`) })),
+    ...upcomingModules
+      .filter((module) => !module.permission || can(module.permission))
+      .map((module) => ({ key: module.path, icon: module.icon, label: t(`nav.${module.key}`) })),
     ...(settingsItems.length > 0
       ? [
           { type: 'divider' as const },
@@ -78,7 +86,7 @@ export function ConsoleLayout() {
           className="console-menu"
           theme="dark"
           mode="inline"
-          selectedKeys={[location.pathname]}
+          selectedKeys={[menuKeyOf(location.pathname)]}
           items={items}
           onClick={({ key }) => navigate(key)}
         />
