@@ -28,6 +28,9 @@ export const INDEXED_EVENTS = [
   'tag.deleted',
   'traits.changed',
 ] as const;
+const indexed: ReadonlySet<string> = new Set(INDEXED_EVENTS);
+/** Outbox rows read per catch-up; the rest wait for the next use. */
+const TAIL_LIMIT = 10_000;
 const CUSTOMER_KEYS = ['customerId', 'survivorId', 'mergedId', 'restoredId'];
 
 /** An outbox id not seen yet below the high-water mark may belong to a transaction still open; it is re-asked. */
@@ -120,20 +123,18 @@ export class AudienceEngine {
   private async tail(tx: Tx, state: State, now: Date): Promise<void> {
     const ws = state.index.workspaceId;
     const gaps = [...state.gaps.keys()];
-    const rows = await tx.query<{ id: number; type: string; payload: unknown }>(
-      `SELECT id, type, payload FROM outbox_events
-       WHERE workspace_id = $1 AND (id > $2 OR id = ANY($3::bigint[])) AND type = ANY($4::text[])
-       ORDER BY id LIMIT 10000`,
+    // One statement, so one snapshot: the ids that move the mark and the events applied are the same set. (Reading
+    // them with separate statements let an event commit in between, move the mark, and never be applied.)
+    const all = await tx.query<{ id: number; type: string; payload: unknown }>(
+      `SELECT id, type, CASE WHEN type = ANY($4::text[]) THEN payload END AS payload FROM outbox_events
+       WHERE workspace_id = $1 AND (id > $2 OR id = ANY($3::bigint[]))
+       ORDER BY id LIMIT ${TAIL_LIMIT}`,
       [ws, state.highWater, gaps, INDEXED_EVENTS],
     );
-    // Ids of other event types also advance the mark: ask where the mark may move to.
-    const top = await tx.query<{ id: number | null }>(
-      'SELECT max(id) AS id FROM outbox_events WHERE workspace_id = $1 AND id > $2',
-      [ws, state.highWater],
-    );
+    const rows = all.filter((r) => indexed.has(r.type));
     const customers = new Set<string>();
+    for (const row of all) state.gaps.delete(row.id);
     for (const row of rows) {
-      state.gaps.delete(row.id);
       for (const id of customersOf(row.payload)) customers.add(id);
       const tagId = (row.payload as { tagId?: unknown } | null)?.tagId;
       // A deleted tag takes its rows with it (ON DELETE CASCADE) without naming the customers.
@@ -142,15 +143,11 @@ export class AudienceEngine {
         state.index.version++;
       }
     }
-    const newTop = rows.length === 10000 ? rows[rows.length - 1]!.id : Math.max(state.highWater, top[0]?.id ?? 0);
+    const newTop = all.reduce((top, r) => Math.max(top, r.id), state.highWater);
     if (newTop > state.highWater) {
-      // Ids skipped between the old and new mark that are not ours to see yet: remember them for a while.
-      const seen = new Set(rows.map((r) => r.id));
-      const others = await tx.query<{ id: number }>(
-        'SELECT id FROM outbox_events WHERE workspace_id = $1 AND id > $2 AND id <= $3',
-        [ws, state.highWater, newTop],
-      );
-      for (const o of others) seen.add(o.id);
+      // Ids between the old and the new mark that this snapshot did not show are transactions still in flight:
+      // remember them for a while and ask for them again.
+      const seen = new Set(all.map((r) => r.id));
       const nowMs = now.getTime();
       if (newTop - state.highWater < 10_000)
         for (let id = state.highWater + 1; id < newTop; id++) if (!seen.has(id)) state.gaps.set(id, nowMs);
