@@ -115,6 +115,7 @@ export const MergeBody = Type.Object(
   { survivorId: Uuid, mergedId: Uuid, reason: Type.Optional(Type.String({ maxLength: 200 })) },
   { additionalProperties: false },
 );
+export type MergeBody = Static<typeof MergeBody>;
 
 export const CustomFieldBody = Type.Object(
   {
@@ -133,7 +134,27 @@ export const CustomField = Type.Object({
   type: Type.String(),
   options: Type.Array(Type.String()),
   required: Type.Boolean(),
+  /** Archived fields keep their values but take no new ones; null while in use. */
+  archivedAt: Type.Union([Timestamp, Type.Null()]),
 });
+/** Type and key never change; choices may only be added (customers may hold any existing one). */
+export const UpdateCustomFieldBody = Type.Object(
+  {
+    label: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    required: Type.Optional(Type.Boolean()),
+    options: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 100 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateCustomFieldBody = Static<typeof UpdateCustomFieldBody>;
+export const CustomFieldListQuery = Type.Object(
+  { includeArchived: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+export const CustomFieldParams = Type.Object(
+  { key: Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' }) },
+  { additionalProperties: false },
+);
 
 export const TimelineItem = Type.Object({
   source: Type.String(),

@@ -66,19 +66,34 @@ export const SegmentMember = Type.Object({
 export type SegmentMember = Static<typeof SegmentMember>;
 export const MembersQuery = Type.Object({ ...PageQuery }, { additionalProperties: false });
 
-export const CreateExportBody = Type.Object({ format: Type.Literal('csv') }, { additionalProperties: false });
+export const ExportFormat = Type.Union([Type.Literal('csv'), Type.Literal('xlsx')]);
+export type ExportFormat = Static<typeof ExportFormat>;
+export const CreateExportBody = Type.Object({ format: ExportFormat }, { additionalProperties: false });
+export type CreateExportBody = Static<typeof CreateExportBody>;
 export const SegmentExport = Type.Object({
   id: Uuid,
   segmentId: Uuid,
-  format: Type.Literal('csv'),
+  format: ExportFormat,
   state: Type.Union(['queued', 'running', 'succeeded', 'failed'].map((s) => Type.Literal(s))),
   total: Type.Integer(),
   done: Type.Integer(),
   /** 0–100. */
   progress: Type.Integer(),
+  /** Whether names, phones and e-mails are in the clear (the creator held customer.pii) or masked. */
+  clearPii: Type.Boolean(),
+  /** The name the download is saved under: the segment's name and the day of the export. */
+  filename: Type.String(),
   error: Type.Union([Type.String(), Type.Null()]),
   createdAt: Timestamp,
   finishedAt: Type.Union([Timestamp, Type.Null()]),
 });
 export type SegmentExport = Static<typeof SegmentExport>;
-export const ExportFile = Type.Object({ filename: Type.String(), contentType: Type.String(), base64: Type.String() });
+/** The download itself: CSV (UTF-8 with a byte-order mark) or an Excel workbook, as an attachment. */
+export const ExportFile = Type.String({ format: 'binary', description: 'text/csv or .xlsx, sent as an attachment' });
+
+/** Adds a tag to, or removes it from, every current member of a segment. */
+export const SegmentTaggingBody = Type.Object(
+  { tagId: Uuid, action: Type.Union([Type.Literal('add'), Type.Literal('remove')]) },
+  { additionalProperties: false },
+);
+export type SegmentTaggingBody = Static<typeof SegmentTaggingBody>;

@@ -76,7 +76,7 @@ export const ApplyTagsBody = Type.Object(
 );
 export type ApplyTagsBody = Static<typeof ApplyTagsBody>;
 
-/** Exactly one of the two lists: customer ids, or phone numbers (any common format; read as +86 without a code). */
+/** Customer ids, phone numbers (any common format; read as +86 without a code), or both (a file may mix them). */
 export const BulkTagBody = Type.Object(
   {
     customerIds: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: BULK_TAG_LIMIT })),
@@ -84,7 +84,7 @@ export const BulkTagBody = Type.Object(
       Type.Array(Type.String({ minLength: 3, maxLength: 32 }), { minItems: 1, maxItems: BULK_TAG_LIMIT }),
     ),
   },
-  { additionalProperties: false, minProperties: 1, maxProperties: 1 },
+  { additionalProperties: false, minProperties: 1 },
 );
 export type BulkTagBody = Static<typeof BulkTagBody>;
 

@@ -5,7 +5,7 @@
 // every customer draws from its own generator seeded by (seed, index).
 import type { Db } from '../platform/db/index.ts';
 import { STORES } from './brand.ts';
-import { copyChunks, copyInTx, deferIndexes } from './bulk.ts';
+import { CopyText, constant, copyInTx, deferIndexes } from './bulk.ts';
 import { Rng } from './random.ts';
 
 interface Product {
@@ -153,17 +153,8 @@ export interface DemoCustomersResult {
   tags: number;
 }
 
-interface Rows {
-  customers: unknown[][];
-  identities: unknown[][];
-  orders: unknown[][];
-  items: unknown[][];
-  events: unknown[][];
-  tags: unknown[][];
-}
-
 /** The tables the demo fills, with the columns it writes, in an order that satisfies their foreign keys. */
-const TABLES: { key: keyof Rows; table: string; columns: string[] }[] = [
+const TABLES = [
   {
     key: 'customers',
     table: 'customers',
@@ -230,9 +221,29 @@ const TABLES: { key: keyof Rows; table: string; columns: string[] }[] = [
     ],
   },
   { key: 'tags', table: 'customer_tags', columns: ['workspace_id', 'customer_id', 'tag_id', 'source', 'tagged_at'] },
-];
+] as const;
 
-const emptyRows = (): Rows => ({ customers: [], identities: [], orders: [], items: [], events: [], tags: [] });
+type Out = Record<(typeof TABLES)[number]['key'], CopyText>;
+const newOut = (): Out => ({
+  customers: new CopyText(),
+  identities: new CopyText(),
+  orders: new CopyText(),
+  items: new CopyText(),
+  events: new CopyText(),
+  tags: new CopyText(),
+});
+
+/** Everything a customer's rows share, encoded once per load. */
+interface Context {
+  seed: number;
+  now: number;
+  /** Local midnight of the last day, as a UTC-based day number. */
+  today: number;
+  ws: Uint8Array;
+  tags: Map<string, Uint8Array>;
+  /** dayFactor of each of the last 366 days, by days before today. */
+  dayFactors: Float64Array;
+}
 
 export async function loadDemoCustomers(
   db: Db,
@@ -248,41 +259,63 @@ export async function loadDemoCustomers(
     );
     return (rows[0] as { last_seq: number }).last_seq - options.customers + 1;
   });
-  const generate = (start: number, end: number, rows: Rows) => {
-    for (let i = start; i < end; i++) generateCustomer(rows, workspaceId, options, i, startSeq + i, tagIds);
+  const now = options.now.getTime();
+  const today = Math.floor((now + SHANGHAI) / DAY) * DAY;
+  const context: Context = {
+    seed: options.seed,
+    now,
+    today,
+    ws: constant(workspaceId),
+    tags: new Map([...tagIds].map(([name, id]) => [name, constant(id)])),
+    dayFactors: Float64Array.from({ length: 366 }, (_, back) => dayFactor(new Date(today - back * DAY))),
+  };
+  const generate = (start: number, end: number, out: Out) => {
+    for (let i = start; i < end; i++) generateCustomer(out, context, i, startSeq + i);
   };
   return db.kind === 'postgres' ? copyLoad(db, options, generate) : insertLoad(db, options, generate);
 }
 
-type Generate = (start: number, end: number, rows: Rows) => void;
+type Generate = (start: number, end: number, out: Out) => void;
 
-const count = (totals: DemoCustomersResult, rows: Rows) => {
-  totals.customers += rows.customers.length;
-  totals.orders += rows.orders.length;
-  totals.events += rows.events.length;
-  totals.tags += rows.tags.length;
-};
+const totalsOf = (out: Out): DemoCustomersResult => ({
+  customers: out.customers.rows,
+  orders: out.orders.rows,
+  events: out.events.rows,
+  tags: out.tags.rows,
+});
+
+/**
+ * COPY text back into rows of text values, for PGlite, whose `Db.copy` takes rows. Nothing the generator writes
+ * is escaped (see CopyText), so a tab always separates values and `\N` is always NULL.
+ */
+function rowsOf(pieces: readonly Buffer[]): (string | null)[][] {
+  const rows: (string | null)[][] = [];
+  for (const piece of pieces) {
+    const lines = piece.toString('utf8').split('\n');
+    lines.pop();
+    for (const line of lines) rows.push(line.split('\t').map((v) => (v === '\\N' ? null : v)));
+  }
+  return rows;
+}
 
 /** PGlite: one connection, so chunks are generated and inserted in turn. */
 async function insertLoad(db: Db, options: DemoCustomersOptions, generate: Generate): Promise<DemoCustomersResult> {
   const chunk = options.chunk ?? 5000;
-  const totals = { customers: 0, orders: 0, events: 0, tags: 0 };
+  const out = newOut();
   for (let start = 0; start < options.customers; start += chunk) {
-    const rows = emptyRows();
     const end = Math.min(options.customers, start + chunk);
-    generate(start, end, rows);
-    for (const t of TABLES) await db.copy(t.table, t.columns, rows[t.key]);
-    count(totals, rows);
+    generate(start, end, out);
+    for (const t of TABLES) await db.copy(t.table, t.columns, rowsOf(out[t.key].take()));
     options.onProgress?.(end, options.customers);
   }
   // Without fresh statistics PGlite plans the traits recompute as nested loops: 5,000 customers took 186 s, and
   // 2.3 s after ANALYZE.
   await db.exec(`ANALYZE ${TABLES.map((t) => t.table).join(', ')}`);
-  return totals;
+  return totalsOf(out);
 }
 
 /** Customers generated between two yields to the event loop, so the COPY of the previous chunk keeps flowing. */
-const SLICE = 200;
+const SLICE = 250;
 
 /**
  * PostgreSQL: the whole history in one transaction. While the server ingests one chunk's COPY, the next chunk is
@@ -290,8 +323,8 @@ const SLICE = 200;
  * busy. On an empty database the secondary indexes and foreign keys are built after the load (see deferIndexes).
  */
 async function copyLoad(db: Db, options: DemoCustomersOptions, generate: Generate): Promise<DemoCustomersResult> {
-  const chunk = options.chunk ?? 1000;
-  const totals = { customers: 0, orders: 0, events: 0, tags: 0 };
+  const chunk = options.chunk ?? 2000;
+  const out = newOut();
   await db.transaction(async (tx) => {
     const rebuild = await deferIndexes(
       tx,
@@ -300,18 +333,14 @@ async function copyLoad(db: Db, options: DemoCustomersOptions, generate: Generat
     let writing: Promise<void> = Promise.resolve();
     for (let start = 0; start < options.customers; start += chunk) {
       const end = Math.min(options.customers, start + chunk);
-      // Each slice is encoded at once, so its arrays die young and only the text waits for the COPY.
-      const text: string[][] = TABLES.map(() => []);
       for (let from = start; from < end; from += SLICE) {
-        const rows = emptyRows();
-        generate(from, Math.min(end, from + SLICE), rows);
-        count(totals, rows);
-        for (const [k, t] of TABLES.entries()) (text[k] as string[]).push(...copyChunks(rows[t.key]));
+        generate(from, Math.min(end, from + SLICE), out);
         await new Promise((resolve) => setImmediate(resolve));
       }
+      const pieces = TABLES.map((t) => out[t.key].take());
       await writing;
       writing = (async () => {
-        for (const [k, t] of TABLES.entries()) await copyInTx(tx, t.table, t.columns, text[k] as string[]);
+        for (const [k, t] of TABLES.entries()) await copyInTx(tx, t.table, t.columns, pieces[k] as Buffer[]);
         options.onProgress?.(end, options.customers);
       })();
       // Awaited on the next turn or after the loop; until then a failure must not count as unhandled.
@@ -326,7 +355,7 @@ async function copyLoad(db: Db, options: DemoCustomersOptions, generate: Generat
   });
   // Fresh statistics, so the queries that follow (traits, segments) plan for the rows just loaded.
   await db.exec(`ANALYZE ${TABLES.map((t) => t.table).join(', ')}`);
-  return totals;
+  return totalsOf(out);
 }
 
 async function createDemoTags(db: Db, workspaceId: string, seed: number): Promise<Map<string, string>> {
@@ -356,167 +385,207 @@ async function createDemoTags(db: Db, workspaceId: string, seed: number): Promis
   return ids;
 }
 
+const HEX = constant('0123456789abcdef');
+
 /**
  * A random-looking UUID whose last 48 bits are (customer index, serial) so that it is unique in the workspace:
  * a customer's generator has 32 bits of state, and with a million customers drawing hundreds of numbers each,
- * two of their streams overlap somewhere and would repeat an id drawn from the stream alone.
+ * two of their streams overlap somewhere and would repeat an id drawn from the stream alone. It draws what
+ * `Rng.uuid` draws and keeps that UUID's first 24 characters; written into `into` as text.
  */
-function uniqueUuid(rng: Rng, index: number, serial: number): string {
-  const tail = (index * 4096 + serial).toString(16).padStart(12, '0');
-  return `${rng.uuid().slice(0, 24)}${tail}`;
+function uniqueUuid(rng: Rng, index: number, serial: number, into: Uint8Array): Uint8Array {
+  let p = 0;
+  for (let i = 0; i < 16; i++) {
+    let byte = Math.floor(rng.next() * 256);
+    if (i >= 10) continue;
+    if (i === 6) byte = 0x40 | (byte & 0x0f);
+    else if (i === 8) byte = 0x80 | (byte & 0x3f);
+    into[p++] = HEX[byte >> 4] as number;
+    into[p++] = HEX[byte & 15] as number;
+    if (i === 3 || i === 5 || i === 7 || i === 9) into[p++] = 45;
+  }
+  let tail = index * 4096 + serial;
+  for (let q = 35; q >= 24; q--) {
+    into[q] = HEX[tail % 16] as number;
+    tail = Math.floor(tail / 16);
+  }
+  return into;
 }
 
-function localTime(rng: Rng, day: number): Date {
+/** Milliseconds of a purchase or visit on a local day: tea is bought at lunch, mid-afternoon and in the evening. */
+function localTime(rng: Rng, day: number): number {
   const hour = weighted(rng, HOUR_WEIGHTS).hour;
-  return new Date(day + hour * 3_600_000 + rng.int(0, 3_599_999) - SHANGHAI);
+  return day + hour * 3_600_000 + rng.int(0, 3_599_999) - SHANGHAI;
 }
 
-function generateCustomer(
-  rows: Rows,
-  ws: string,
-  options: DemoCustomersOptions,
-  index: number,
-  seq: number,
-  tagIds: Map<string, string>,
-): void {
-  const rng = new Rng((options.seed * 2_654_435_761 + index * 40_503) >>> 0);
-  const id = uniqueUuid(rng, index, 0);
-  const now = options.now.getTime();
-  const today = Math.floor((now + SHANGHAI) / DAY) * DAY; // local midnight, as a UTC-based day number
+const withBytes = <T extends object>(items: readonly T[], text: (item: T) => string) =>
+  items.map((item) => ({ ...item, bytes: constant(text(item)) }));
+const PRODUCT_TEXT = PRODUCTS.map((p) => ({
+  ...p,
+  skuBytes: constant(p.sku),
+  nameBytes: constant(p.name),
+  categoryBytes: constant(p.category),
+  viewed: constant(JSON.stringify({ sku: p.sku, category: p.category })),
+}));
+const PRODUCTS_BY_CATEGORY = new Map(CATEGORIES.map((c) => [c, PRODUCT_TEXT.filter((p) => p.category === c)]));
+const INTERESTS = new Map(CATEGORIES.map((c) => [c, constant(`{"${c}"}`)]));
+const CITY_TEXT = CITIES.map((c) => ({ ...c, cityBytes: constant(c.city), regionBytes: constant(c.region) }));
+const SOURCE_TEXT = withBytes(SOURCES, (s) => s.channel);
+const SIGNED_UP = new Map(SOURCES.map((s) => [s.channel, constant(JSON.stringify({ source: s.channel }))]));
+const STORE_TEXT = STORES.map(constant);
+const SURNAME_TEXT = [...SURNAMES].map(constant);
+const GIVEN_TEXT = [...GIVEN].map(constant);
+const OCCUPATION_TEXT = OCCUPATIONS.map(constant);
+const MOBILE_PREFIXES = ['3', '5', '7', '8', '9'];
+const GENDERS = { female: constant('female'), male: constant('male'), unknown: constant('unknown') };
+const ORDER_CHANNELS = { store: constant('store'), h5: constant('h5'), mini_program: constant('mini_program') };
+const STATUSES = {
+  paid: constant('paid'),
+  cancelled: constant('cancelled'),
+  refunded: constant('refunded'),
+  partially_refunded: constant('partially_refunded'),
+};
+const EMPTY_JSON = constant('{}');
+
+function generateCustomer(out: Out, ctx: Context, index: number, seq: number): void {
+  const { seed, now, today, ws } = ctx;
+  const rng = new Rng((seed * 2_654_435_761 + index * 40_503) >>> 0);
+  const id = uniqueUuid(rng, index, 0, new Uint8Array(36));
   // More recent sign-ups than old ones: the pool has been growing all year.
   const ageDays = Math.floor(365 * Math.sqrt(rng.next()));
   const signupDay = today - ageDays * DAY;
   const signedUp = localTime(rng, signupDay);
-  const source = weighted(rng, SOURCES).channel;
-  const place = weighted(rng, CITIES);
-  const gender = rng.next() < 0.68 ? 'female' : rng.next() < 0.9 ? 'male' : 'unknown';
-  const surname = SURNAMES[rng.int(0, SURNAMES.length - 1)];
-  const given = `${GIVEN[rng.int(0, GIVEN.length - 1)]}${rng.next() < 0.7 ? GIVEN[rng.int(0, GIVEN.length - 1)] : ''}`;
+  const source = weighted(rng, SOURCE_TEXT);
+  const place = weighted(rng, CITY_TEXT);
+  const gender = rng.next() < 0.68 ? GENDERS.female : rng.next() < 0.9 ? GENDERS.male : GENDERS.unknown;
+  const surname = SURNAME_TEXT[rng.int(0, SURNAMES.length - 1)] as Uint8Array;
+  const given = GIVEN_TEXT[rng.int(0, GIVEN.length - 1)] as Uint8Array;
+  const given2 = rng.next() < 0.7 ? (GIVEN_TEXT[rng.int(0, GIVEN.length - 1)] as Uint8Array) : null;
   const year = 2026 - rng.int(16, 48);
-  const birthday = `${year}-${String(rng.int(1, 12)).padStart(2, '0')}-${String(rng.int(1, 28)).padStart(2, '0')}`;
-  const phone = `+861${rng.pick(['3', '5', '7', '8', '9'])}${String(100_000_000 + ((index * 7_919 + options.seed * 104_729) % 900_000_000)).slice(0, 9)}`;
+  const month = rng.int(1, 12);
+  const dayOfMonth = rng.int(1, 28);
+  const mobile = rng.pick(MOBILE_PREFIXES);
+  const phone = `+861${mobile}${100_000_000 + ((index * 7_919 + seed * 104_729) % 900_000_000)}`;
   const taste = CATEGORIES.map((c, k) => ({ category: c, weight: (k < 3 ? 3 : 1) * (0.2 + rng.next()) }));
-  const favourite = [...taste].sort((a, b) => b.weight - a.weight)[0]?.category as string;
+  let favourite = taste[0] as (typeof taste)[number];
+  for (const t of taste) if (t.weight > favourite.weight) favourite = t;
 
   // BG/NBD: a purchase rate per week, and after each purchase a chance to become inactive for good.
   const rate = gamma(rng, 0.9, 0.14);
   const dropout = beta(rng, 1.2, 3.5);
-  const store = rng.pick(STORES);
-  const orderChannel = source === 'store' ? 'store' : source === 'official_account' ? 'h5' : 'mini_program';
-  let lastSeen = signedUp.getTime();
+  const store = rng.pick(STORE_TEXT);
+  const channel = source.channel;
+  const orderChannel = channel === 'store' ? 'store' : channel === 'official_account' ? 'h5' : 'mini_program';
+  const orderChannelText = ORDER_CHANNELS[orderChannel];
+  let lastSeen = signedUp;
   let spend = 0;
   let orders = 0;
   let eventNo = 0;
-  const ev = (name: string, at: Date, channel: string, properties: Record<string, unknown>) => {
-    rows.events.push([
-      ws,
-      id,
-      'track',
-      name,
-      properties,
-      channel,
-      at,
-      at,
-      `demo-${options.seed}-${index}-${eventNo++}`,
-    ]);
-    if (at.getTime() > lastSeen) lastSeen = at.getTime();
+  const events = out.events;
+  /** An event row up to its properties; the caller writes them and `eventEnd` the rest. */
+  const event = (name: string) => events.row().bytes(ws).tab().bytes(id).tab().ascii('track').tab().ascii(name).tab();
+  const eventEnd = (at: number, eventChannel: Uint8Array) => {
+    events.tab().bytes(eventChannel).tab().time(at).tab().time(at).tab();
+    events.ascii('demo-').int(seed).ascii('-').int(index).ascii('-').int(eventNo++).end();
+    if (at > lastSeen) lastSeen = at;
   };
-  ev('signed_up', signedUp, source === 'referral' ? 'mini_program' : source, { source });
+  event('signed_up').bytes(SIGNED_UP.get(channel) as Uint8Array);
+  eventEnd(signedUp, channel === 'referral' ? ORDER_CHANNELS.mini_program : source.bytes);
 
+  const orderId = new Uint8Array(36);
   let alive = true;
   for (let day = signupDay; day <= today && alive; day += DAY) {
     // Thinning: candidate purchases at the peak rate, kept in proportion to how busy the day is.
     if (rng.next() >= (rate / 7) * MAX_DAY_FACTOR) continue;
-    if (rng.next() >= dayFactor(new Date(day)) / MAX_DAY_FACTOR) continue;
+    if (rng.next() >= (ctx.dayFactors[(today - day) / DAY] as number) / MAX_DAY_FACTOR) continue;
     const placed = localTime(rng, day);
-    if (placed.getTime() > now) break;
+    if (placed > now) break;
     const lines = rng.int(1, rng.next() < 0.7 ? 1 : 3);
-    const orderId = uniqueUuid(rng, index, orders + 1);
-    const orderNo = `CY${options.seed}${String(index).padStart(8, '0')}${String(orders).padStart(3, '0')}`;
+    uniqueUuid(rng, index, orders + 1, orderId);
     let total = 0;
     for (let line = 0; line < lines; line++) {
       const category = weighted(rng, taste).category;
-      const choices = PRODUCTS.filter((p) => p.category === category);
-      const product = rng.pick(choices);
+      const product = rng.pick(PRODUCTS_BY_CATEGORY.get(category) as typeof PRODUCT_TEXT);
       const quantity = category === '周边' ? 1 : rng.int(1, rng.next() < 0.8 ? 1 : 4);
       total += product.priceFen * quantity;
-      rows.items.push([ws, orderId, line + 1, product.sku, product.name, product.category, quantity, product.priceFen]);
-      ev('view_product', new Date(placed.getTime() - rng.int(60_000, 900_000)), orderChannel, {
-        sku: product.sku,
-        category: product.category,
-      });
+      out.items
+        .row()
+        .bytes(ws)
+        .tab()
+        .bytes(orderId)
+        .tab()
+        .int(line + 1)
+        .tab()
+        .bytes(product.skuBytes)
+        .tab();
+      out.items.bytes(product.nameBytes).tab().bytes(product.categoryBytes).tab().int(quantity).tab();
+      out.items.int(product.priceFen).end();
+      event('view_product').bytes(product.viewed);
+      eventEnd(placed - rng.int(60_000, 900_000), orderChannelText);
     }
     const roll = rng.next();
     const status = roll < 0.03 ? 'cancelled' : roll < 0.05 ? 'refunded' : roll < 0.07 ? 'partially_refunded' : 'paid';
     const paid = status === 'cancelled' ? 0 : total;
     const refunded = status === 'refunded' ? total : status === 'partially_refunded' ? Math.round(total / 2) : 0;
-    rows.orders.push([
-      ws,
-      orderId,
-      orderNo,
-      id,
-      status,
-      total,
-      paid,
-      refunded,
-      orderChannel === 'store' ? store : null,
-      orderChannel,
-      placed,
-      paid > 0 ? new Date(placed.getTime() + 30_000) : null,
-    ]);
-    ev('order_completed', placed, orderChannel, { order_no: orderNo, amount_fen: total, status });
+    const o = out.orders.row().bytes(ws).tab().bytes(orderId).tab();
+    o.ascii('CY').int(seed).padded(index, 8).padded(orders, 3).tab().bytes(id).tab().bytes(STATUSES[status]).tab();
+    o.int(total).tab().int(paid).tab().int(refunded).tab();
+    (orderChannel === 'store' ? o.bytes(store) : o.null()).tab().bytes(orderChannelText).tab().time(placed).tab();
+    (paid > 0 ? o.time(placed + 30_000) : o.null()).end();
+    event('order_completed').ascii('{"order_no":"CY').int(seed).padded(index, 8).padded(orders, 3);
+    events.ascii('","amount_fen":').int(total).ascii(',"status":"').ascii(status).ascii('"}');
+    eventEnd(placed, orderChannelText);
     spend += paid - refunded;
     orders++;
     if (rng.next() < dropout) alive = false;
   }
   // Browsing without buying, and daily check-ins for the engaged ones, while the customer is still around.
   const visits = rng.int(0, 4) + Math.min(orders, 6);
+  const visitChannel = orderChannel === 'store' ? ORDER_CHANNELS.mini_program : orderChannelText;
   for (let v = 0; v < visits; v++) {
     const day =
       signupDay + rng.int(0, Math.max(0, Math.floor((Math.min(lastSeen + 14 * DAY, now) - signupDay) / DAY))) * DAY;
     const at = localTime(rng, day);
-    if (at.getTime() <= now)
-      ev(rng.next() < 0.7 ? 'app_open' : 'check_in', at, orderChannel === 'store' ? 'mini_program' : orderChannel, {});
+    if (at <= now) {
+      event(rng.next() < 0.7 ? 'app_open' : 'check_in').bytes(EMPTY_JSON);
+      eventEnd(at, visitChannel);
+    }
   }
 
-  rows.customers.push([
-    ws,
-    id,
-    seq,
-    `${surname}${given}`,
-    gender,
-    birthday,
-    place.region,
-    place.city,
-    phone,
-    rng.next() < 0.3 ? `u${index}.s${options.seed}@example.com` : null,
-    rng.next() < 0.6 ? rng.pick(OCCUPATIONS) : null,
-    [favourite],
-    source,
-    signedUp,
-    new Date(lastSeen),
-    signedUp,
-  ]);
-  const identity = (kind: string, value: string, appId = '') =>
-    rows.identities.push([ws, kind, appId, value, id, signedUp]);
+  const c = out.customers.row().bytes(ws).tab().bytes(id).tab().int(seq).tab().bytes(surname).bytes(given);
+  if (given2) c.bytes(given2);
+  c.tab().bytes(gender).tab().ymd(year, month, dayOfMonth).tab().bytes(place.regionBytes).tab();
+  c.bytes(place.cityBytes).tab().ascii(phone).tab();
+  (rng.next() < 0.3 ? c.ascii('u').int(index).ascii('.s').int(seed).ascii('@example.com') : c.null()).tab();
+  (rng.next() < 0.6 ? c.bytes(rng.pick(OCCUPATION_TEXT)) : c.null()).tab();
+  c.bytes(INTERESTS.get(favourite.category) as Uint8Array)
+    .tab()
+    .bytes(source.bytes)
+    .tab();
+  c.time(signedUp).tab().time(lastSeen).tab().time(signedUp).end();
+
+  const identity = (kind: string, value: string, appId = '') => {
+    const row = out.identities.row().bytes(ws).tab().ascii(kind).tab().ascii(appId).tab().ascii(value).tab();
+    row.bytes(id).tab().time(signedUp).end();
+  };
   identity('phone', phone);
-  if (source !== 'store' || rng.next() < 0.5) identity('wechat_unionid', `union-${options.seed}-${index}`);
-  if (source === 'mini_program' || source === 'referral' || rng.next() < 0.3) {
-    identity('wechat_openid', `mp-${options.seed}-${index}`, 'wx-mini-chayu');
+  if (channel !== 'store' || rng.next() < 0.5) identity('wechat_unionid', `union-${seed}-${index}`);
+  if (channel === 'mini_program' || channel === 'referral' || rng.next() < 0.3) {
+    identity('wechat_openid', `mp-${seed}-${index}`, 'wx-mini-chayu');
   }
-  if (source === 'official_account' || rng.next() < 0.2)
-    identity('wechat_openid', `oa-${options.seed}-${index}`, 'wx-oa-chayu');
-  if (source === 'wecom' || rng.next() < 0.25)
-    identity('wecom_external_userid', `wm${options.seed}x${index.toString(36)}`);
+  if (channel === 'official_account' || rng.next() < 0.2)
+    identity('wechat_openid', `oa-${seed}-${index}`, 'wx-oa-chayu');
+  if (channel === 'wecom' || rng.next() < 0.25) identity('wecom_external_userid', `wm${seed}x${index.toString(36)}`);
   if (orders > 0 || rng.next() < 0.4) identity('member_card', `CY${String(100_000_000 + seq).slice(1)}`);
-  if (orderChannel === 'store' && orders > 0) identity('pos_customer_id', `POS${options.seed}-${index}`);
+  if (orderChannel === 'store' && orders > 0) identity('pos_customer_id', `POS${seed}-${index}`);
 
   const tag = (name: string) => {
-    const tagId = tagIds.get(name);
-    if (tagId) rows.tags.push([ws, id, tagId, 'rule', signedUp]);
+    const tagId = ctx.tags.get(name);
+    if (tagId)
+      out.tags.row().bytes(ws).tab().bytes(id).tab().bytes(tagId).tab().ascii('rule').tab().time(signedUp).end();
   };
-  tag(SOURCE_TAG[source] as string);
-  if (orders > 0) tag(INTEREST_TAG[favourite] as string);
+  tag(SOURCE_TAG[channel] as string);
+  if (orders > 0) tag(INTEREST_TAG[favourite.category] as string);
   tag(spend > 30_000 ? '高消费' : spend > 8_000 ? '中消费' : '价格敏感');
   if (rng.next() < 0.25) tag('少糖');
   if (rng.next() < 0.1) tag('夜猫子');

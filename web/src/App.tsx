@@ -24,9 +24,11 @@ const TagsPage = lazy(() => import('./pages/TagsPage.tsx'));
 const SegmentsPage = lazy(() => import('./pages/SegmentsPage.tsx'));
 const SegmentBuilderPage = lazy(() => import('./pages/SegmentBuilderPage.tsx'));
 const SegmentPage = lazy(() => import('./pages/SegmentPage.tsx'));
+const CustomFieldsPage = lazy(() => import('./pages/CustomFieldsPage.tsx'));
 
 const settingsElements = {
   staff: <StaffPage />,
+  customFields: <CustomFieldsPage />,
   apiKeys: <ApiKeysPage />,
   audit: <AuditPage />,
   jobs: <JobsPage />,

@@ -6,8 +6,11 @@ import type {
   CustomerDetail,
   CustomerListQuery,
   CustomField,
+  CustomFieldBody,
+  MergeBody,
   TimelineItem,
   UpdateCustomerBody,
+  UpdateCustomFieldBody,
 } from '../../src/contracts/customers.ts';
 import type { Order } from '../../src/contracts/events.ts';
 import type {
@@ -30,14 +33,17 @@ import type {
 } from '../../src/contracts/foundation.ts';
 import type {
   CreateSegmentBody,
-  ExportFile,
+  ExportFormat,
   Segment,
   SegmentCount,
   SegmentExport,
   SegmentMember,
+  SegmentTaggingBody,
   UpdateSegmentBody,
 } from '../../src/contracts/segments.ts';
 import type {
+  BulkTagBody,
+  BulkTagResult,
   CustomerTag,
   Tag,
   TagBody,
@@ -91,7 +97,6 @@ export function newIdempotencyKey(): string {
 }
 
 export type CustomFieldDef = Static<typeof CustomField>;
-export type ExportedFile = Static<typeof ExportFile>;
 export type TimelineEntry = Static<typeof TimelineItem>;
 export type CustomerMerge = CustomerDetail['merges'][number];
 export type CustomerIdentity = CustomerDetail['identities'][number];
@@ -194,7 +199,20 @@ export const api = {
       'POST',
       `/api/customers/merges/${encodeURIComponent(mergeId)}/unmerge`,
     ),
-  listCustomFields: () => request<{ items: CustomFieldDef[] }>('GET', '/api/custom-fields'),
+  mergeCustomers: (body: MergeBody) => request<CustomerDetail>('POST', '/api/customers/merge', { body }),
+  listCustomFields: (includeArchived = false) =>
+    request<{ items: CustomFieldDef[] }>('GET', '/api/custom-fields', {
+      query: { includeArchived: includeArchived ? 'true' : undefined },
+    }),
+  createCustomField: (body: CustomFieldBody, idempotencyKey = newIdempotencyKey()) =>
+    request<CustomFieldDef>('POST', '/api/custom-fields', { body, idempotencyKey }),
+  updateCustomField: (key: string, body: UpdateCustomFieldBody) =>
+    request<CustomFieldDef>('PATCH', `/api/custom-fields/${encodeURIComponent(key)}`, { body }),
+  archiveCustomField: (key: string, archived: boolean) =>
+    request<CustomFieldDef>(
+      'POST',
+      `/api/custom-fields/${encodeURIComponent(key)}/${archived ? 'archive' : 'restore'}`,
+    ),
 
   listTagGroups: () => request<Page<TagGroup>>('GET', '/api/tag-groups'),
   createTagGroup: (body: TagGroupBody, idempotencyKey = newIdempotencyKey()) =>
@@ -212,6 +230,11 @@ export const api = {
     request<Page<CustomerTag>>('POST', `/api/customers/${encodeURIComponent(id)}/tags`, { body: { tagIds } }),
   untagCustomer: (id: string, tagId: string) =>
     request<void>('DELETE', `/api/customers/${encodeURIComponent(id)}/tags/${encodeURIComponent(tagId)}`),
+  /** Adds (or with `remove`, takes away) a tag for every customer a list of ids and phone numbers names. */
+  bulkTag: (tagId: string, body: BulkTagBody, remove: boolean) =>
+    request<BulkTagResult>('POST', `/api/tags/${encodeURIComponent(tagId)}/customers${remove ? '/remove' : ''}`, {
+      body,
+    }),
 
   listSegments: (query: PageParams) => request<Page<Segment>>('GET', '/api/segments', { query }),
   getSegment: (id: string) => request<Segment>('GET', `/api/segments/${encodeURIComponent(id)}`),
@@ -225,16 +248,16 @@ export const api = {
   segmentCount: (id: string) => request<SegmentCount>('GET', `/api/segments/${encodeURIComponent(id)}/count`),
   segmentMembers: (id: string, query: PageParams) =>
     request<Page<SegmentMember>>('GET', `/api/segments/${encodeURIComponent(id)}/members`, { query }),
-  startSegmentExport: (id: string, idempotencyKey = newIdempotencyKey()) =>
+  startSegmentExport: (id: string, format: ExportFormat, idempotencyKey = newIdempotencyKey()) =>
     request<SegmentExport>('POST', `/api/segments/${encodeURIComponent(id)}/exports`, {
-      body: { format: 'csv' },
+      body: { format },
       idempotencyKey,
     }),
   segmentExport: (id: string, exportId: string) =>
     request<SegmentExport>('GET', `/api/segments/${encodeURIComponent(id)}/exports/${encodeURIComponent(exportId)}`),
-  segmentExportFile: (id: string, exportId: string) =>
-    request<ExportedFile>(
-      'GET',
-      `/api/segments/${encodeURIComponent(id)}/exports/${encodeURIComponent(exportId)}/file`,
-    ),
+  /** The download itself: a plain link, so the browser streams it to disk under the server's filename. */
+  segmentExportFileUrl: (id: string, exportId: string) =>
+    `/api/segments/${encodeURIComponent(id)}/exports/${encodeURIComponent(exportId)}/file`,
+  tagSegment: (id: string, body: SegmentTaggingBody) =>
+    request<BulkTagResult>('POST', `/api/segments/${encodeURIComponent(id)}/tagging`, { body }),
 };

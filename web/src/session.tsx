@@ -14,6 +14,7 @@ export type Permission =
   | 'customer.write'
   | 'customer.pii'
   | 'customer.merge'
+  | 'customer.configure'
   | 'tag.read'
   | 'tag.manage'
   | 'tag.apply'

@@ -9,8 +9,27 @@ import { customerRoutes } from './routes.ts';
 export { type Identity, type IdentityInput, normalizeIdentity } from './identities.ts';
 export type { MergeParticipant, TimelineItem, TimelineSource } from './participants.ts';
 export { CustomerParticipants } from './participants.ts';
-export { allocateSeqs, cleanProfile, getCustomerRow, type ProfileInput } from './profiles.ts';
-export { lockIdentities, mergeCustomers, type Resolution, resolveCustomer, unmergeCustomers } from './resolution.ts';
+export {
+  allocateSeqs,
+  cleanProfile,
+  getCustomerRow,
+  maskEmail,
+  maskName,
+  maskPhone,
+  type ProfileInput,
+} from './profiles.ts';
+export {
+  findIdentities,
+  lockCustomers,
+  lockIdentities,
+  mergeCustomers,
+  type Resolution,
+  resolveCustomer,
+  resolveSightings,
+  type Sighting,
+  touchSeen,
+  unmergeCustomers,
+} from './resolution.ts';
 
 export function customersModule(deps: { participants: CustomerParticipants }): SiyuModule {
   addMessages('zh-CN', zhCN);

@@ -1,12 +1,15 @@
 // Identity resolution: a call carrying any known identity lands on that customer; identities of two customers
-// in one call merge them (the older profile survives), and a merge can be undone.
+// in one call merge them (the older profile survives), and a merge can be undone. `resolveSightings` does the
+// same for many calls at once (an ingestion batch), set-based where nothing needs merging or a profile change.
 
+import { randomUUID } from 'node:crypto';
 import type { Tx } from '../../platform/db/index.ts';
 import { AppError, conflict, notFound } from '../../platform/errors.ts';
-import { emit } from '../../platform/jobs/index.ts';
+import { emit, emitMany } from '../../platform/jobs/index.ts';
 import { type Identity, identityKey } from './identities.ts';
 import type { CustomerParticipants } from './participants.ts';
 import {
+  allocateSeqs,
   CUSTOMER_COLUMNS,
   type CustomerRow,
   getCustomerRow,
@@ -24,13 +27,176 @@ export interface Resolution {
 
 /**
  * Serialises work on the same identities across concurrent transactions: two first-time calls with one new phone
- * number must not both create a customer. Locks are taken in a fixed order so they cannot deadlock.
+ * number must not both create a customer. One statement takes them all, in the order of the lock numbers, so two
+ * transactions locking overlapping sets cannot deadlock on each other.
  */
 export async function lockIdentities(tx: Tx, workspaceId: string, identities: readonly Identity[]): Promise<void> {
-  const keys = [...new Set(identities.map(identityKey))].sort();
-  for (const key of keys) {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`${workspaceId}\u001f${key}`]);
+  const keys = [...new Set(identities.map((i) => `${workspaceId}\u001f${identityKey(i)}`))];
+  if (keys.length === 0) return;
+  // pg_advisory_xact_lock is volatile, so PostgreSQL evaluates it after the sort, in lock-number order.
+  await tx.query(
+    `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) AS k) AS l
+      ORDER BY h`,
+    [keys],
+  );
+}
+
+/** The customer each of these identities belongs to, for those that belong to one. */
+async function ownersOf(tx: Tx, workspaceId: string, identities: readonly Identity[]): Promise<Map<string, string>> {
+  if (identities.length === 0) return new Map();
+  const rows = await tx.query<{ kind: string; app_id: string; value: string; customer_id: string }>(
+    // One primary-key probe per identity, whatever the planner thinks of the tables' sizes: with young statistics
+    // a join was planned as a scan of every identity of the workspace.
+    `SELECT i.kind, i.app_id, i.value, i.customer_id
+       FROM unnest($2::text[], $3::text[], $4::text[]) AS u(kind, app_id, value)
+       CROSS JOIN LATERAL (
+         SELECT kind, app_id, value, customer_id FROM customer_identities
+          WHERE workspace_id = $1 AND kind = u.kind AND app_id = u.app_id AND value = u.value LIMIT 1
+       ) AS i`,
+    [workspaceId, identities.map((i) => i.kind), identities.map((i) => i.appId), identities.map((i) => i.value)],
+  );
+  return new Map(
+    rows.map((r) => [
+      identityKey({ kind: r.kind as Identity['kind'], appId: r.app_id, value: r.value }),
+      r.customer_id,
+    ]),
+  );
+}
+
+/** Who owns these identities now, and since when that customer is known, for those that are owned at all. */
+export async function findIdentities(
+  tx: Tx,
+  workspaceId: string,
+  identities: readonly Identity[],
+): Promise<(Identity & { customerId: string; firstSeenAt: Date | null })[]> {
+  if (identities.length === 0) return [];
+  const rows = await tx.query<{
+    kind: string;
+    app_id: string;
+    value: string;
+    customer_id: string;
+    first_seen_at: Date | null;
+  }>(
+    `SELECT i.kind, i.app_id, i.value, i.customer_id, c.first_seen_at
+       FROM unnest($2::text[], $3::text[], $4::text[]) AS u(kind, app_id, value)
+       JOIN customer_identities i
+         ON i.workspace_id = $1 AND i.kind = u.kind AND i.app_id = u.app_id AND i.value = u.value
+       JOIN customers c ON c.workspace_id = i.workspace_id AND c.id = i.customer_id`,
+    [workspaceId, identities.map((i) => i.kind), identities.map((i) => i.appId), identities.map((i) => i.value)],
+  );
+  return rows.map((r) => ({
+    kind: r.kind as Identity['kind'],
+    appId: r.app_id,
+    value: r.value,
+    customerId: r.customer_id,
+    firstSeenAt: r.first_seen_at,
+  }));
+}
+
+/**
+ * Locks customer rows in id order, the one order every batch uses, so batches sharing customers queue, not deadlock.
+ * Each row is found by its key and locked as the sorted ids are walked (one probe per id, however young the
+ * statistics), which is what keeps the order.
+ */
+export async function lockCustomers(tx: Tx, workspaceId: string, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.query(
+    `SELECT c.id FROM (SELECT DISTINCT id FROM unnest($2::uuid[]) AS id ORDER BY id) AS u
+       CROSS JOIN LATERAL (SELECT id FROM customers WHERE workspace_id = $1 AND id = u.id FOR UPDATE) AS c`,
+    [workspaceId, ids],
+  );
+}
+
+/** The first and last time a customer was seen, as read under its lock. */
+export type SeenSpan = { first: Date | null; last: Date | null };
+
+/**
+ * Holds these customers until commit so that no merge can take them away meanwhile (FOR KEY SHARE, in id order as
+ * lockCustomers: it blocks a merge's FOR UPDATE but not other batches, which only read or widen the rows). Returns, for those
+ * already merged, the surviving profile (followed through chains of merges), and the seen span of the others.
+ */
+export async function holdCustomers(
+  tx: Tx,
+  workspaceId: string,
+  ids: readonly string[],
+): Promise<{ redirect: Map<string, string>; spans: Map<string, SeenSpan> }> {
+  const redirect = new Map<string, string>();
+  const spans = new Map<string, SeenSpan>();
+  let pending = [...new Set(ids)].sort();
+  for (let hops = 0; pending.length > 0 && hops < 20; hops++) {
+    const rows = await tx.query<{
+      id: string;
+      merged_into: string | null;
+      first_seen_at: Date | null;
+      last_seen_at: Date | null;
+    }>(
+      `SELECT c.id, c.merged_into, c.first_seen_at, c.last_seen_at
+         FROM (SELECT DISTINCT id FROM unnest($2::uuid[]) AS id ORDER BY id) AS u
+         CROSS JOIN LATERAL (
+           SELECT id, merged_into, first_seen_at, last_seen_at FROM customers
+            WHERE workspace_id = $1 AND id = u.id FOR KEY SHARE
+         ) AS c`,
+      [workspaceId, pending],
+    );
+    const next = new Map<string, string>();
+    for (const r of rows) {
+      if (r.merged_into) next.set(r.id, r.merged_into);
+      else spans.set(r.id, { first: r.first_seen_at, last: r.last_seen_at });
+    }
+    for (const [from, to] of redirect) redirect.set(from, next.get(to) ?? to);
+    for (const [from, to] of next) if (!redirect.has(from)) redirect.set(from, to);
+    pending = [...new Set(next.values())].filter((id) => !spans.has(id)).sort();
   }
+  return { redirect, spans };
+}
+
+/**
+ * Widens first/last seen of each customer to the times given. Customers whose span, as read under their lock
+ * (`known`), already covers the times are left alone: spans only widen, so a batch of events inside the known
+ * span of its customers writes nothing. The rows that do widen are locked in id order, so two batches widening
+ * the same customers queue rather than deadlock.
+ */
+export async function touchSeen(
+  tx: Tx,
+  workspaceId: string,
+  seen: readonly { customerId: string; at: Date }[],
+  known: ReadonlyMap<string, SeenSpan> = new Map(),
+): Promise<void> {
+  const span = new Map<string, { first: Date; last: Date }>();
+  for (const s of seen) {
+    const cur = span.get(s.customerId);
+    if (!cur) span.set(s.customerId, { first: s.at, last: s.at });
+    else {
+      if (s.at < cur.first) cur.first = s.at;
+      if (s.at > cur.last) cur.last = s.at;
+    }
+  }
+  for (const [id, s] of span) {
+    const k = known.get(id);
+    if (k?.first && k.last && s.first >= k.first && s.last <= k.last) span.delete(id);
+  }
+  if (span.size === 0) return;
+  const ids = [...span.keys()];
+  await tx.query(
+    `WITH seen AS (
+       SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[]) AS s(id, first_at, last_at)
+     ), wider AS (
+       SELECT c.id FROM (SELECT * FROM seen ORDER BY id) AS s
+         CROSS JOIN LATERAL (
+           SELECT id FROM customers c
+            WHERE c.workspace_id = $1 AND c.id = s.id AND c.merged_into IS NULL
+              AND (c.first_seen_at IS NULL OR c.last_seen_at IS NULL OR s.first_at < c.first_seen_at
+                   OR s.last_at > c.last_seen_at)
+              FOR NO KEY UPDATE
+         ) AS c
+     )
+     UPDATE customers c
+        SET first_seen_at = LEAST(coalesce(c.first_seen_at, s.first_at), s.first_at),
+            last_seen_at = GREATEST(coalesce(c.last_seen_at, s.last_at), s.last_at)
+       FROM seen s
+      WHERE c.workspace_id = $1 AND c.id = s.id AND c.id IN (SELECT id FROM wider)`,
+    [workspaceId, ids, ids.map((id) => span.get(id)?.first), ids.map((id) => span.get(id)?.last)],
+  );
 }
 
 /** The survivor of a merge: the oldest profile (first created), ties broken by seq. Deterministic by design. */
@@ -49,15 +215,8 @@ export async function resolveCustomer(
 ): Promise<Resolution> {
   if (identities.length === 0) throw new AppError(400, 'customer.identity_required');
   await lockIdentities(tx, workspaceId, identities);
-  const found = await tx.query<{ kind: string; app_id: string; value: string; customer_id: string }>(
-    // Driven from the call's identities: one primary-key probe each, however young the table's statistics.
-    `SELECT i.kind, i.app_id, i.value, i.customer_id
-       FROM unnest($2::text[], $3::text[], $4::text[]) AS u(kind, app_id, value)
-       JOIN customer_identities i
-         ON i.workspace_id = $1 AND i.kind = u.kind AND i.app_id = u.app_id AND i.value = u.value`,
-    [workspaceId, identities.map((i) => i.kind), identities.map((i) => i.appId), identities.map((i) => i.value)],
-  );
-  const ids = [...new Set(found.map((f) => f.customer_id))];
+  const found = await ownersOf(tx, workspaceId, identities);
+  const ids = [...new Set(found.values())];
   let customerId: string;
   let created = false;
   const merged: string[] = [];
@@ -84,8 +243,7 @@ export async function resolveCustomer(
       await updateProfile(tx, workspaceId, customerId, {}, { seenAt: options.seenAt });
     }
   }
-  const known = new Set(found.map((f) => identityKey({ kind: f.kind, appId: f.app_id, value: f.value } as Identity)));
-  const missing = identities.filter((i) => !known.has(identityKey(i)));
+  const missing = identities.filter((i) => !found.has(identityKey(i)));
   if (missing.length > 0) {
     await tx.query(
       `INSERT INTO customer_identities (workspace_id, kind, app_id, value, customer_id)
@@ -97,6 +255,261 @@ export async function resolveCustomer(
       await emit(tx, 'customer.identified', { customerId, kinds: [...new Set(missing.map((i) => i.kind))] });
   }
   return { customerId, created, merged };
+}
+
+/** Identities seen together in one call (an ingestion message), with the profile fields it sets, if any. */
+export interface Sighting {
+  identities: readonly Identity[];
+  /** Profile fields to apply (identify traits); null when the call changes no profile. */
+  profile: ProfileInput | null;
+  at: Date;
+}
+
+interface Unresolved {
+  /** Indexes of the sightings linked to each other through shared identities, in order. */
+  sightings: number[];
+  keys: Set<string>;
+}
+
+/** Groups sightings that share an identity, directly or through others: they resolve to one customer. */
+function linkedGroups(open: readonly number[], keysOf: readonly string[][]): Unresolved[] {
+  const parent = new Map<string, string>();
+  const root = (key: string): string => {
+    let r = key;
+    while (parent.get(r) !== r) r = parent.get(r) as string;
+    for (let k = key; k !== r; ) {
+      const up = parent.get(k) as string;
+      parent.set(k, r);
+      k = up;
+    }
+    return r;
+  };
+  for (const n of open) {
+    const keys = keysOf[n] as string[];
+    for (const k of keys) if (!parent.has(k)) parent.set(k, k);
+    const first = root(keys[0] as string);
+    for (const k of keys) {
+      const r = root(k);
+      if (r !== first) parent.set(r, first);
+    }
+  }
+  const groups = new Map<string, Unresolved>();
+  for (const n of open) {
+    const keys = keysOf[n] as string[];
+    const r = root(keys[0] as string);
+    const group = groups.get(r) ?? { sightings: [], keys: new Set<string>() };
+    group.sightings.push(n);
+    for (const k of keys) group.keys.add(k);
+    groups.set(r, group);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Resolves many sightings in one transaction with the outcome of `resolveCustomer` called for each in order, and
+ * passes the customer of each to `write`, which stores what the caller has to store (events). The common cases
+ * are set-based, whatever the batch size:
+ * - every identity known and all of one customer, no profile: that customer;
+ * - identities linked through the sightings and known to no one: one new customer, all of them created with one
+ *   INSERT for customers and one for identities;
+ * - identities of exactly one customer and new ones, no profile: the new ones are added to that customer.
+ * A profile to apply, or identities of two or more customers (a merge, by the deterministic rule), go through
+ * `resolveCustomer` one sighting at a time in order, as before. (Sightings linked in one batch make one new
+ * customer where calls one by one would create two and merge them: the result is the same profile, without a
+ * merge of a customer that existed for a moment.)
+ *
+ * Lock order, the same in every batch so concurrent ones queue instead of deadlocking: the workspace's turn (only
+ * with merges or profiles), identities, customers FOR UPDATE (merges), customers FOR KEY SHARE (all existing
+ * ones), rows `write` inserts, customers widening their seen span, and last the workspace's customer-number row.
+ * `write` runs before new customers are written, so that row, which every creator of customers needs, is held
+ * only for the few statements before commit.
+ */
+export async function resolveSightings<T>(
+  tx: Tx,
+  participants: CustomerParticipants,
+  workspaceId: string,
+  sightings: readonly Sighting[],
+  reason: string,
+  write: (customerIds: string[]) => Promise<T>,
+): Promise<T> {
+  if (sightings.some((s) => s.identities.length === 0)) throw new AppError(400, 'customer.identity_required');
+  const keysOf = sightings.map((s) => s.identities.map(identityKey));
+  const identityOf = new Map<string, Identity>();
+  sightings.forEach((s, n) => {
+    s.identities.forEach((i, k) => {
+      identityOf.set((keysOf[n] as string[])[k] as string, i);
+    });
+  });
+  const ownerOf = await ownersOf(tx, workspaceId, [...identityOf.values()]);
+
+  const customerOf: string[] = sightings.map(() => '');
+  const open: number[] = [];
+  sightings.forEach((s, n) => {
+    const owners = new Set((keysOf[n] as string[]).map((k) => ownerOf.get(k)));
+    if (!s.profile && owners.size === 1 && !owners.has(undefined)) customerOf[n] = [...owners][0] as string;
+    else open.push(n);
+  });
+
+  const groupOwners = (group: Unresolved) =>
+    new Set([...group.keys].flatMap((k) => (ownerOf.has(k) ? [ownerOf.get(k) as string] : [])));
+  const exact = (group: Unresolved) =>
+    group.sightings.some((n) => sightings[n]?.profile) || groupOwners(group).size > 1;
+  let turn = false;
+  // Resolutions that merge or change profiles take turns per workspace: they lock rows found along the way (a
+  // customer another batch just created) in no fixed order, and concurrent ones would deadlock again and again.
+  const takeTurn = async () => {
+    if (turn) return;
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`customers:resolve:${workspaceId}`]);
+    turn = true;
+  };
+
+  const created: { id: string; keys: string[]; first: Date; last: Date }[] = [];
+  const attached: { customerId: string; key: string }[] = [];
+  const exactOnes: number[] = [];
+  const exactOwners = new Set<string>();
+  if (open.length > 0) {
+    const groups = linkedGroups(open, keysOf);
+    if (groups.some(exact)) await takeTurn();
+    const unresolved = groups.flatMap((g) => [...g.keys].map((k) => identityOf.get(k) as Identity));
+    await lockIdentities(tx, workspaceId, unresolved);
+    // Under their locks nobody else can give these identities an owner: look again at what may have changed.
+    for (const g of groups) for (const k of g.keys) ownerOf.delete(k);
+    for (const [key, customerId] of await ownersOf(tx, workspaceId, unresolved)) ownerOf.set(key, customerId);
+    for (const g of groups) {
+      const owners = groupOwners(g);
+      if (exact(g)) {
+        // Taken this late only when another batch gave an owner to one of these identities between the two looks;
+        // should that deadlock with a batch holding the turn, PostgreSQL aborts one and the request runs again.
+        await takeTurn();
+        exactOnes.push(...g.sightings);
+        for (const o of owners) exactOwners.add(o);
+      } else if (owners.size === 1) {
+        const customerId = [...owners][0] as string;
+        for (const n of g.sightings) customerOf[n] = customerId;
+        for (const key of g.keys) if (!ownerOf.has(key)) attached.push({ customerId, key });
+      } else {
+        const id = randomUUID();
+        const times = g.sightings.map((n) => (sightings[n] as Sighting).at.getTime());
+        created.push({
+          id,
+          keys: [...g.keys],
+          first: new Date(Math.min(...times)),
+          last: new Date(Math.max(...times)),
+        });
+        for (const n of g.sightings) customerOf[n] = id;
+      }
+    }
+  }
+  exactOnes.sort((a, b) => a - b);
+  await lockCustomers(tx, workspaceId, [...exactOwners].sort());
+  const fresh = new Set(created.map((c) => c.id));
+  const existing = new Set([...customerOf.filter((c) => c && !fresh.has(c)), ...exactOwners]);
+  const { redirect, spans } = await holdCustomers(tx, workspaceId, [...existing]);
+  const seenOf = (ids: readonly string[]) =>
+    sightings.flatMap((s, n) => {
+      const customerId = ids[n] as string;
+      return customerId && !fresh.has(customerId) ? [{ customerId, at: s.at }] : [];
+    });
+  // Exact resolution may create a customer, which takes the customer-number row: every row lock it could still
+  // wait for (widening the known customers' seen span) is taken before it, as in batches without it.
+  if (exactOnes.length > 0) {
+    await touchSeen(tx, workspaceId, seenOf(customerOf.map((c) => redirect.get(c) ?? c)), spans);
+  }
+
+  // Exact resolution in the sightings' order, so that a later identify sees what an earlier one created.
+  const resolvedSets = new Map<string, string>();
+  for (const n of exactOnes) {
+    const s = sightings[n] as Sighting;
+    const setKey = [...(keysOf[n] as string[])].sort().join('\u0001');
+    const again = s.profile ? undefined : resolvedSets.get(setKey);
+    if (again) {
+      customerOf[n] = again;
+      continue;
+    }
+    const r = await resolveCustomer(tx, participants, workspaceId, s.identities, {
+      ...(s.profile ? { profile: s.profile } : {}),
+      seenAt: s.at,
+      reason,
+    });
+    customerOf[n] = r.customerId;
+    resolvedSets.set(setKey, r.customerId);
+    for (const m of r.merged) redirect.set(m, r.customerId);
+  }
+  // A customer resolved above may have been merged away by a later sighting (or by a merge committed before we
+  // held it): follow it to the survivor.
+  const survivor = (id: string) => {
+    let at = id;
+    for (let hops = 0; hops < 100 && redirect.has(at); hops++) at = redirect.get(at) as string;
+    return at;
+  };
+  const customerIds = customerOf.map(survivor);
+
+  const result = await write(customerIds);
+
+  // Exact resolution has widened its customers already (and may have changed spans by merges): only the others.
+  await touchSeen(tx, workspaceId, seenOf(customerIds), exactOnes.length > 0 ? new Map() : spans);
+  await createCustomers(tx, workspaceId, created, attached, identityOf);
+  return result;
+}
+
+/** Writes the new customers and identities `resolveSightings` decided on, and announces them. */
+async function createCustomers(
+  tx: Tx,
+  workspaceId: string,
+  created: readonly { id: string; keys: string[]; first: Date; last: Date }[],
+  attached: readonly { customerId: string; key: string }[],
+  identityOf: ReadonlyMap<string, Identity>,
+): Promise<void> {
+  const firstSeq = created.length > 0 ? await allocateSeqs(tx, workspaceId, created.length) : 0;
+  if (created.length > 0) {
+    await tx.query(
+      `INSERT INTO customers (workspace_id, id, seq, first_seen_at, last_seen_at)
+       SELECT $1, * FROM unnest($2::uuid[], $3::bigint[], $4::timestamptz[], $5::timestamptz[])`,
+      [
+        workspaceId,
+        created.map((c) => c.id),
+        created.map((_c, n) => firstSeq + n),
+        created.map((c) => c.first),
+        created.map((c) => c.last),
+      ],
+    );
+  }
+  const rows = [
+    ...created.flatMap((c) => c.keys.map((key) => ({ customerId: c.id, identity: identityOf.get(key) as Identity }))),
+    ...attached.map((a) => ({ customerId: a.customerId, identity: identityOf.get(a.key) as Identity })),
+  ];
+  if (rows.length > 0) {
+    // No ON CONFLICT: these identities had no owner while this transaction held their locks, and every writer of
+    // identities takes the same locks, so a conflict would be a bug to fail on, not a race to paper over.
+    await tx.query(
+      `INSERT INTO customer_identities (workspace_id, kind, app_id, value, customer_id)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::uuid[])`,
+      [
+        workspaceId,
+        rows.map((r) => r.identity.kind),
+        rows.map((r) => r.identity.appId),
+        rows.map((r) => r.identity.value),
+        rows.map((r) => r.customerId),
+      ],
+    );
+  }
+  await emitMany(
+    tx,
+    'customer.created',
+    created.map((c, n) => ({ customerId: c.id, seq: firstSeq + n })),
+  );
+  // Audiences keep "identity present" bitmaps: a known customer gaining an identity must be announced.
+  const kinds = new Map<string, Set<string>>();
+  for (const a of attached) {
+    const set = kinds.get(a.customerId) ?? new Set<string>();
+    set.add((identityOf.get(a.key) as Identity).kind);
+    kinds.set(a.customerId, set);
+  }
+  await emitMany(
+    tx,
+    'customer.identified',
+    [...kinds].map(([customerId, set]) => ({ customerId, kinds: [...set] })),
+  );
 }
 
 interface MergeRecord {

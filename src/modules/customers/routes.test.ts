@@ -99,6 +99,47 @@ test('custom fields are defined per workspace and validated on write', async () 
   expect(unknown.body.error.details.field).toBe('custom.colour');
 });
 
+test('custom fields are relabelled, gain choices but never lose one, and archived fields keep values but take no new ones', async () => {
+  const created = await owner.post('/api/custom-fields', {
+    key: 'cup_size',
+    label: '杯型',
+    type: 'multi_choice',
+    options: ['中杯', '大杯'],
+  });
+  expect(created.body).toMatchObject({ key: 'cup_size', archivedAt: null });
+  const c = await owner.post('/api/customers', {
+    custom: { cup_size: ['大杯'] },
+    identities: [{ kind: 'user_id', value: 'cf-archive' }],
+  });
+  const edited = await owner.patch('/api/custom-fields/cup_size', {
+    label: '常点杯型',
+    options: ['中杯', '大杯', '超大杯'],
+  });
+  expect(edited.body).toMatchObject({ label: '常点杯型', type: 'multi_choice', options: ['中杯', '大杯', '超大杯'] });
+  const shrunk = await owner.patch('/api/custom-fields/cup_size', { options: ['中杯'] });
+  expect(shrunk.status).toBe(409);
+  expect(shrunk.body.error.code).toBe('customer.custom_field_option_removed');
+  expect((await owner.patch('/api/custom-fields/cups', { options: ['1'] })).status).toBe(400);
+  expect((await owner.patch('/api/custom-fields/no_such_field', { label: 'x' })).status).toBe(404);
+
+  const archived = await owner.post('/api/custom-fields/cup_size/archive');
+  expect(archived.status).toBe(200);
+  expect(archived.body.archivedAt).toEqual(expect.any(String));
+  const listed = await owner.get('/api/custom-fields');
+  expect(listed.body.items.map((f: { key: string }) => f.key)).not.toContain('cup_size');
+  const all = await owner.get('/api/custom-fields?includeArchived=true');
+  expect(all.body.items.find((f: { key: string }) => f.key === 'cup_size').archivedAt).not.toBeNull();
+  expect((await owner.get(`/api/customers/${c.body.customer.id}`)).body.customer.custom.cup_size).toEqual(['大杯']);
+  const refused = await owner.patch(`/api/customers/${c.body.customer.id}`, { custom: { cup_size: ['中杯'] } });
+  expect(refused.body.error.details).toMatchObject({ field: 'custom.cup_size', reason: 'archived field' });
+  expect((await owner.post('/api/custom-fields/cup_size/restore')).body.archivedAt).toBeNull();
+  expect((await owner.patch(`/api/customers/${c.body.customer.id}`, { custom: { cup_size: ['超大杯'] } })).status).toBe(
+    200,
+  );
+  const audit = await owner.get('/api/audit?action=custom_field.archive');
+  expect(audit.body.items[0]).toMatchObject({ targetType: 'custom_field', targetId: 'cup_size' });
+});
+
 test('merge by hand and unmerge through the API', async () => {
   const a = await owner.post('/api/customers', { name: '甲', identities: [{ kind: 'user_id', value: 'm-a' }] });
   const b = await owner.post('/api/customers', { name: '乙', identities: [{ kind: 'user_id', value: 'm-b' }] });

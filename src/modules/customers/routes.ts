@@ -7,14 +7,17 @@ import {
   CustomerListQuery,
   CustomField,
   CustomFieldBody,
+  CustomFieldListQuery,
+  CustomFieldParams,
   MergeBody,
   TimelineItem,
   TimelineQuery,
   UpdateCustomerBody,
+  UpdateCustomFieldBody,
 } from '../../contracts/customers.ts';
 import { page, Uuid } from '../../contracts/foundation.ts';
 import type { RouteRegistrar } from '../../platform/http/routes.ts';
-import { listCustomFields } from './custom-fields.ts';
+import { archiveCustomField, listCustomFields, updateCustomField } from './custom-fields.ts';
 import type { CustomerParticipants } from './participants.ts';
 import { getCustomerRow } from './profiles.ts';
 import {
@@ -115,11 +118,14 @@ export function customerRoutes(participants: CustomerParticipants) {
     r.route({
       method: 'GET',
       url: '/api/custom-fields',
-      summary: '自定义字段 / Custom profile fields',
+      summary: '自定义字段 / Custom profile fields (archived ones with includeArchived=true)',
       tags: ['customers'],
       permission: 'customer.read',
+      query: CustomFieldListQuery,
       response: Type.Object({ items: Type.Array(CustomField) }),
-      handler: async (ctx) => ({ items: await listCustomFields(ctx.tx, ctx.workspaceId) }),
+      handler: async (ctx, { query }) => ({
+        items: await listCustomFields(ctx.tx, ctx.workspaceId, { includeArchived: query.includeArchived ?? false }),
+      }),
     });
     r.route({
       method: 'POST',
@@ -131,7 +137,44 @@ export function customerRoutes(participants: CustomerParticipants) {
       body: CustomFieldBody,
       response: CustomField,
       status: 201,
-      handler: (ctx, { body }) => defineCustomField(ctx, body),
+      handler: async (ctx, { body }) => ({ ...(await defineCustomField(ctx, body)), archivedAt: null }),
     });
+    r.route({
+      method: 'PATCH',
+      url: '/api/custom-fields/:key',
+      summary: '修改自定义字段 / Relabel a field, make it required or not, add choices',
+      tags: ['customers'],
+      permission: 'customer.configure',
+      audit: { action: 'custom_field.update', targetType: 'custom_field' },
+      params: CustomFieldParams,
+      body: UpdateCustomFieldBody,
+      response: CustomField,
+      handler: async (ctx, { params, body }) => {
+        ctx.audit.targetId = params.key;
+        ctx.audit.details = { fields: Object.keys(body) };
+        return updateCustomField(ctx.tx, ctx.workspaceId, params.key, body);
+      },
+    });
+    for (const [action, archived] of [
+      ['archive', true],
+      ['restore', false],
+    ] as const) {
+      r.route({
+        method: 'POST',
+        url: `/api/custom-fields/:key/${action}`,
+        summary: archived
+          ? '归档自定义字段 / Archive a field: values stay, new ones are refused'
+          : '恢复自定义字段 / Restore an archived field',
+        tags: ['customers'],
+        permission: 'customer.configure',
+        audit: { action: `custom_field.${action}`, targetType: 'custom_field' },
+        params: CustomFieldParams,
+        response: CustomField,
+        handler: async (ctx, { params }) => {
+          ctx.audit.targetId = params.key;
+          return archiveCustomField(ctx.tx, ctx.workspaceId, params.key, archived, ctx.now());
+        },
+      });
+    }
   };
 }

@@ -2,11 +2,11 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ApiClient } from '../../../test/support/client.ts';
 import { startTestServer, type TestServer } from '../../../test/support/server.ts';
+import { readXlsx, writeXlsx } from '../../platform/xlsx.ts';
 import { CustomerParticipants } from '../customers/index.ts';
 import { parseCsv } from './csv.ts';
 import { importFile } from './import.ts';
 import { eventsModule } from './index.ts';
-import { readXlsx, writeXlsx } from './xlsx.ts';
 
 let server: TestServer;
 let owner: ApiClient;

@@ -6,9 +6,11 @@ import type { ImportBody, ImportKind, ImportReport, OrderItemInput, OrderStatus 
 import type { Db, Tx } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { type Locale, translate } from '../../platform/i18n/index.ts';
+import { readXlsx } from '../../platform/xlsx.ts';
 import {
   type CustomerParticipants,
   cleanProfile,
+  findIdentities,
   type Identity,
   type IdentityInput,
   normalizeIdentity,
@@ -16,9 +18,7 @@ import {
   resolveCustomer,
 } from '../customers/index.ts';
 import { decodeText, parseCsv, type TableRow } from './csv.ts';
-import { findIdentities } from './customers-sql.ts';
 import { checkOrder, type OrderInput, upsertOrder } from './orders.ts';
-import { readXlsx } from './xlsx.ts';
 
 export interface ImportFile {
   name: string;

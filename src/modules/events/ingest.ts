@@ -1,8 +1,8 @@
 // Ingestion of Segment-style messages: each is checked and normalised alone, then a whole batch is resolved to
-// customers and written set-based (one identity lookup, one seen-at update, one events insert, one outbox insert),
-// so that a batch of known customers' events costs a handful of statements rather than several per event.
+// customers and written set-based (customers found, created or widened a batch at a time, one events insert, one
+// outbox insert), so that a batch costs a handful of statements rather than several per event.
 import type { BatchMessage } from '../../contracts/events.ts';
-import type { Tx } from '../../platform/db/index.ts';
+import { sqlState, type Tx, UNIQUE_VIOLATION } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { emitMany } from '../../platform/jobs/index.ts';
 import {
@@ -10,12 +10,10 @@ import {
   cleanProfile,
   type Identity,
   type IdentityInput,
-  lockIdentities,
   normalizeIdentity,
   type ProfileInput,
-  resolveCustomer,
+  resolveSightings,
 } from '../customers/index.ts';
-import { findIdentities, lockCustomers, touchSeen } from './customers-sql.ts';
 
 export type MessageType = 'track' | 'identify' | 'page' | 'screen';
 
@@ -189,8 +187,9 @@ function propertiesSubset(properties: Record<string, unknown>): Record<string, u
 
 /**
  * Writes normalised messages in one transaction. A messageId already stored (or repeated within the batch) is a
- * duplicate and changes nothing. Messages whose identities all point at one existing customer and that carry no
- * profile change take the set-based path; the others go through identity resolution one identity set at a time.
+ * duplicate and changes nothing. The others are resolved to customers all at once (`resolveSightings`: set-based
+ * unless a message merges customers or changes a profile), then written with one insert for the events and one
+ * for their `event.tracked` announcements.
  */
 export async function ingest(
   tx: Tx,
@@ -204,11 +203,17 @@ export async function ingest(
     duplicate: false,
   }));
   const stored = await tx.query<{ message_id: string; customer_id: string }>(
-    'SELECT message_id, customer_id FROM events WHERE workspace_id = $1 AND message_id = ANY($2::text[])',
+    // One probe of the messageId index per message: with young statistics `message_id = ANY($2)` was planned as a
+    // scan of every event of the workspace.
+    `SELECT e.message_id, e.customer_id FROM unnest($2::text[]) AS m(id)
+       CROSS JOIN LATERAL (
+         SELECT message_id, customer_id FROM events WHERE workspace_id = $1 AND message_id = m.id LIMIT 1
+       ) AS e`,
     [workspaceId, messages.map((m) => m.messageId)],
   );
   const known = new Map(stored.map((s) => [s.message_id, s.customer_id]));
-  const fresh: number[] = [];
+  const fresh: Normalized[] = [];
+  const freshAt: number[] = [];
   const firstOf = new Map<string, number>();
   messages.forEach((m, index) => {
     const before = known.get(m.messageId);
@@ -216,119 +221,63 @@ export async function ingest(
     else if (firstOf.has(m.messageId)) results[index] = { customerId: '', duplicate: true };
     else {
       firstOf.set(m.messageId, index);
-      fresh.push(index);
+      fresh.push(m);
+      freshAt.push(index);
     }
   });
-
-  const allIdentities = new Map<string, Identity>();
-  for (const index of fresh)
-    for (const i of (messages[index] as Normalized).identities) allIdentities.set(identityKey(i), i);
-  const owners = await findIdentities(tx, workspaceId, [...allIdentities.values()]);
-  const ownerOf = new Map(owners.map((o) => [identityKey(o), o.customerId]));
-
-  // Every identity the loop below may resolve is locked first, in one sorted pass: resolving one message at a
-  // time would take identity locks after this batch already holds the workspace's customer-number row (taken when
-  // it creates a customer), and two concurrent batches would then deadlock on each other.
-  const slowPath = fresh.filter((index) => {
-    const m = messages[index] as Normalized;
-    const owned = new Set(m.identities.map((i) => ownerOf.get(identityKey(i))));
-    return Boolean(m.profile) || owned.size !== 1 || owned.has(undefined);
-  });
-  // Batches that create or merge customers take turns per workspace: they lock rows found along the way (a
-  // customer another batch just created) in no fixed order, and concurrent ones would deadlock again and again.
-  // Batches of known customers only (the common case for track calls) still run side by side.
-  if (slowPath.length > 0) {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`ingest:resolve:${workspaceId}`]);
-  }
-  await lockIdentities(
-    tx,
-    workspaceId,
-    slowPath.flatMap((index) => (messages[index] as Normalized).identities),
-  );
-  // Then every known customer of the batch, in id order, before resolution touches any of them in message order.
-  await lockCustomers(tx, workspaceId, [...new Set(owners.map((o) => o.customerId))]);
-
-  // Resolution in message order, so that a later identify of the batch sees what an earlier one created.
-  const resolvedSets = new Map<string, string>();
-  for (const index of fresh) {
-    const m = messages[index] as Normalized;
-    const owned = new Set(m.identities.map((i) => ownerOf.get(identityKey(i))));
-    const setKey = m.identities.map(identityKey).sort().join('\u0001');
-    if (!m.profile && owned.size === 1 && !owned.has(undefined)) {
-      results[index] = { customerId: [...owned][0] as string, duplicate: false };
-    } else if (!m.profile && resolvedSets.has(setKey)) {
-      results[index] = { customerId: resolvedSets.get(setKey) as string, duplicate: false };
-    } else {
-      const r = await resolveCustomer(tx, participants, workspaceId, m.identities, {
-        ...(m.profile ? { profile: m.profile } : {}),
-        seenAt: m.occurredAt,
-        reason: 'identify',
-      });
-      results[index] = { customerId: r.customerId, duplicate: false };
-      resolvedSets.set(setKey, r.customerId);
-      for (const i of m.identities) ownerOf.set(identityKey(i), r.customerId);
-    }
-  }
   if (fresh.length === 0) return { results };
 
-  // A customer resolved above may have been merged away by a later message (or a concurrent merge): follow it.
-  const redirect = await touchSeen(
-    tx,
-    workspaceId,
-    fresh.map((index) => ({
-      customerId: results[index]?.customerId as string,
-      at: (messages[index] as Normalized).occurredAt,
-    })),
-  );
-  for (const index of fresh) {
-    const r = results[index] as { customerId: string };
-    r.customerId = redirect.get(r.customerId) ?? r.customerId;
-  }
-
-  const rows = fresh.map((index) => ({
-    m: messages[index] as Normalized,
-    customerId: results[index]?.customerId as string,
-  }));
-  const inserted = await tx.query<{ id: number; message_id: string }>(
-    `INSERT INTO events (workspace_id, customer_id, type, name, properties, channel, occurred_at, received_at, message_id)
-     SELECT $1, c, t, n, p, ch, o, $8, mid
-       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::timestamptz[], $9::text[])
-            AS u(c, t, n, p, ch, o, mid)
-     ON CONFLICT (workspace_id, message_id) DO NOTHING
-     RETURNING id, message_id`,
-    [
+  const sightings = fresh.map((m) => ({ identities: m.identities, profile: m.profile, at: m.occurredAt }));
+  await resolveSightings(tx, participants, workspaceId, sightings, 'identify', async (customerIds) => {
+    const rows = [
       workspaceId,
-      rows.map((r) => r.customerId),
-      rows.map((r) => r.m.type),
-      rows.map((r) => r.m.name),
-      rows.map((r) => JSON.stringify(r.m.properties)),
-      rows.map((r) => r.m.channel),
-      rows.map((r) => r.m.occurredAt),
+      customerIds,
+      fresh.map((m) => m.type),
+      fresh.map((m) => m.name),
+      fresh.map((m) => JSON.stringify(m.properties)),
+      fresh.map((m) => m.channel),
+      fresh.map((m) => m.occurredAt),
       receivedAt,
-      rows.map((r) => r.m.messageId),
-    ],
-  );
-  // A concurrent request may have stored the same messageId between the check above and the insert.
-  const written = new Set(inserted.map((i) => i.message_id));
-  for (const index of fresh) {
-    if (!written.has((messages[index] as Normalized).messageId))
-      (results[index] as { duplicate: boolean }).duplicate = true;
-  }
-  const announced = rows.filter((r) => written.has(r.m.messageId));
-  if (announced.length > 0) {
-    await emitMany(
-      tx,
-      'event.tracked',
-      announced.map((r) => ({
-        customerId: r.customerId,
-        type: r.m.type,
-        name: r.m.name,
-        channel: r.m.channel,
-        occurredAt: r.m.occurredAt.toISOString(),
-        properties: propertiesSubset(r.m.properties),
-      })),
-    );
-  }
+      fresh.map((m) => m.messageId),
+    ];
+    const insert = `INSERT INTO events (workspace_id, customer_id, type, name, properties, channel, occurred_at,
+                                        received_at, message_id)
+       SELECT $1, c, t, n, p, ch, o, $8, mid
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::timestamptz[], $9::text[])
+              AS u(c, t, n, p, ch, o, mid)`;
+    // A plain INSERT: these messageIds were not stored a moment ago, and ON CONFLICT's speculative insertion costs
+    // about a third more per row. Only a concurrent request storing one of them meanwhile makes it fail; then the
+    // batch's events go in again, leaving out what that request stored.
+    let written: Set<string>;
+    await tx.query('SAVEPOINT ingest_events');
+    try {
+      await tx.query(insert, rows);
+      written = new Set(fresh.map((m) => m.messageId));
+    } catch (err) {
+      if (sqlState(err) !== UNIQUE_VIOLATION) throw err;
+      await tx.query('ROLLBACK TO SAVEPOINT ingest_events');
+      const inserted = await tx.query<{ message_id: string }>(
+        `${insert} ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING message_id`,
+        rows,
+      );
+      written = new Set(inserted.map((i) => i.message_id));
+    }
+    const announced: unknown[] = [];
+    fresh.forEach((m, n) => {
+      const customerId = customerIds[n] as string;
+      results[freshAt[n] as number] = { customerId, duplicate: !written.has(m.messageId) };
+      if (!written.has(m.messageId)) return;
+      announced.push({
+        customerId,
+        type: m.type,
+        name: m.name,
+        channel: m.channel,
+        occurredAt: m.occurredAt.toISOString(),
+        properties: propertiesSubset(m.properties),
+      });
+    });
+    await emitMany(tx, 'event.tracked', announced);
+  });
   // In-batch repeats answer with the customer of the first message that carried their messageId.
   messages.forEach((m, index) => {
     const r = results[index] as { customerId: string };

@@ -1,12 +1,14 @@
 // The segments module's door: what the composition root and other modules may use.
-import { enqueue } from '../../platform/jobs/index.ts';
+import type { Tx } from '../../platform/db/index.ts';
+import { type DomainEvent, enqueue } from '../../platform/jobs/index.ts';
 import type { SiyuModule } from '../../platform/module.ts';
 import type { CustomerParticipants } from '../customers/participants.ts';
 import { AudienceEngine, customersOf, INDEXED_EVENTS } from './audience/engine.ts';
+import { runExportChunk } from './export.ts';
 import { registerSegmentMessages } from './messages.ts';
 import { segmentRoutes } from './routes.ts';
 import { ConditionRegistry } from './rules.ts';
-import { applyMembershipChanges, refreshSegment, runExportChunk } from './service.ts';
+import { applyMembershipChanges, refreshSegment } from './service.ts';
 
 export { AudienceEngine } from './audience/engine.ts';
 export { type Condition, ConditionRegistry, type ConditionType, type Rule } from './rules.ts';
@@ -20,6 +22,11 @@ export interface SegmentsModule extends SiyuModule {
 export function segmentsModule(_deps: { participants: CustomerParticipants }): SegmentsModule {
   registerSegmentMessages();
   const engine = new AudienceEngine(new ConditionRegistry());
+  const membership = (events: DomainEvent[], tx: Tx) => {
+    const customers = new Set(events.flatMap((e) => customersOf(e.payload)));
+    const asOf = new Date(Math.max(...events.map((e) => e.occurredAt.getTime())));
+    return applyMembershipChanges(tx, engine, [...customers], new Date(), asOf);
+  };
   return {
     name: 'segments',
     engine,
@@ -33,9 +40,8 @@ export function segmentsModule(_deps: { participants: CustomerParticipants }): S
       {
         name: 'segments.membership',
         events: INDEXED_EVENTS,
-        handle: async (event, tx) => {
-          await applyMembershipChanges(tx, engine, customersOf(event.payload), new Date());
-        },
+        handle: (event, tx) => membership([event], tx),
+        handleMany: membership,
       },
     ],
     jobs: {

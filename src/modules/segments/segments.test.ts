@@ -1,5 +1,5 @@
 // The segments API end to end on a real server: rule validation that points at the bad node, live preview,
-// dynamic segments with counts and member pages, `segment.entered` from a domain event, and a CSV export.
+// dynamic segments with counts and member pages, and `segment.entered` from a domain event. Exports: export.test.ts.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ApiClient } from '../../../test/support/client.ts';
 import { startTestServer, type TestServer } from '../../../test/support/server.ts';
@@ -113,25 +113,4 @@ test('a dynamic segment counts, pages its members and announces who enters', asy
   expect(count.body.count).toBe(6);
   expect(count.body.refreshedAt).not.toBeNull();
   expect((await api.get(`/api/segments/${id}`)).body.memberCount).toBe(6);
-});
-
-test('a segment exports to CSV as a job whose progress can be read', async () => {
-  const created = await api.post('/api/segments', {
-    name: '测试城',
-    kind: 'static',
-    rule: { type: 'attribute', field: 'city', operator: 'eq', value: '测试城' },
-  });
-  const started = await api.post(`/api/segments/${created.body.id}/exports`, { format: 'csv' });
-  expect(started.status).toBe(202);
-  expect(started.body.total).toBe(6);
-  let state = started.body;
-  for (let i = 0; i < 200 && state.state !== 'succeeded'; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    state = (await api.get(`/api/segments/${created.body.id}/exports/${started.body.id}`)).body;
-  }
-  expect(state).toMatchObject({ state: 'succeeded', done: 6, progress: 100 });
-  const file = await api.get(`/api/segments/${created.body.id}/exports/${started.body.id}/file`);
-  const csv = Buffer.from(file.body.base64, 'base64').toString('utf8');
-  expect(csv.split('\n')[0]).toBe('\ufeffid,seq,name,gender,city,source_channel,lifecycle_stage,rfm_group');
-  expect(csv.trim().split('\n')).toHaveLength(7);
 });

@@ -1,18 +1,16 @@
 // Segments: dynamic ones (a rule the audience engine keeps current, with `segment.entered` / `segment.left`
-// events) and static ones (a snapshot of members), live counts, member pages and chunked CSV exports.
+// events) and static ones (a snapshot of members), live counts and member pages. Exports are in export.ts.
 import roaring from 'roaring';
-import type { Segment, SegmentExport, SegmentMember } from '../../contracts/segments.ts';
+import type { Segment, SegmentMember } from '../../contracts/segments.ts';
 import type { Tx } from '../../platform/db/index.ts';
 import { sqlState, UNIQUE_VIOLATION } from '../../platform/db/index.ts';
 import { conflict, notFound } from '../../platform/errors.ts';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.ts';
 import type { RequestContext } from '../../platform/http/routes.ts';
-import { emit, enqueue } from '../../platform/jobs/index.ts';
+import { emitMany } from '../../platform/jobs/index.ts';
 import type { Bitmap } from './audience/bsi.ts';
 import type { AudienceEngine } from './audience/engine.ts';
 import type { Rule } from './rules.ts';
-
-export const EXPORT_CHUNK = 5000;
 
 interface SegmentRow {
   id: string;
@@ -40,7 +38,7 @@ const toSegment = (r: SegmentRow): Segment => ({
   updatedAt: r.updated_at.toISOString(),
 });
 
-async function segmentRow(tx: Tx, id: string): Promise<SegmentRow> {
+export async function segmentRow(tx: Tx, id: string): Promise<SegmentRow> {
   const rows = await tx.query<SegmentRow>('SELECT * FROM segments WHERE id = $1', [id]);
   if (!rows[0]) throw notFound('segment.not_found');
   return rows[0];
@@ -154,71 +152,111 @@ export async function refreshSegment(
     [id, left],
   );
   if (options.announce) {
-    for (const r of enteredRows) await emit(tx, 'segment.entered', { segmentId: id, customerId: r.id, seq: r.seq });
-    for (const r of leftRows) await emit(tx, 'segment.left', { segmentId: id, customerId: r.id, seq: r.seq });
+    await emitMany(
+      tx,
+      'segment.entered',
+      enteredRows.map((r) => ({ segmentId: id, customerId: r.id, seq: r.seq })),
+    );
+    await emitMany(
+      tx,
+      'segment.left',
+      leftRows.map((r) => ({ segmentId: id, customerId: r.id, seq: r.seq })),
+    );
   }
   await tx.query('UPDATE segments SET member_count = $2, refreshed_at = $3 WHERE id = $1', [id, want.size, now]);
   return { entered: enteredRows.length, left: leftRows.length };
 }
 
 /**
- * After a domain event: checks the named customers against every dynamic segment, one customer at a time (cheap
- * whatever the workspace's size), and records and announces who entered or left.
+ * After domain events: checks the customers they name against every dynamic segment (bitmap algebra restricted to
+ * those customers, so the cost follows the batch, not the workspace), records who entered or left and announces
+ * it. Every dynamic segment is then up to date as of `asOf` (the newest event handled), which is what the
+ * console shows as its last refresh.
  */
 export async function applyMembershipChanges(
   tx: Tx,
   engine: AudienceEngine,
-  customerIds: string[],
+  customerIds: readonly string[],
   now: Date,
-): Promise<number> {
-  if (customerIds.length === 0) return 0;
-  const segments = await tx.query<{ id: string; rule: Rule }>(`SELECT id, rule FROM segments WHERE kind = 'dynamic'`);
-  const customers = await tx.query<{ id: string; seq: number }>(
-    'SELECT id, seq FROM customers WHERE id = ANY($1::uuid[])',
-    [customerIds],
+  asOf: Date = now,
+): Promise<void> {
+  if (customerIds.length === 0) return;
+  const segments = await tx.query<{ id: string; rule: Rule }>(
+    `SELECT id, rule FROM segments WHERE kind = 'dynamic' ORDER BY id`,
   );
-  if (segments.length === 0 || customers.length === 0) return 0;
-  let changes = 0;
+  if (segments.length === 0) return;
   await engine.withIndex(tx, now, async (index) => {
-    const member = await tx.query<{ segment_id: string; seq: number }>(
-      'SELECT segment_id, seq FROM segment_members WHERE seq = ANY($1::bigint[])',
-      [customers.map((c) => c.seq)],
+    const customers = await tx.query<{ id: string; seq: number }>(
+      'SELECT id, seq FROM customers WHERE id = ANY($1::uuid[])',
+      [customerIds],
     );
-    const isMember = new Set(member.map((m) => `${m.segment_id}:${m.seq}`));
-    for (const s of segments) {
-      let delta = 0;
-      for (const c of customers) {
-        const was = isMember.has(`${s.id}:${c.seq}`);
-        const is = await engine.matchesIn(tx, index, s.rule, c.seq);
-        if (was === is) continue;
-        if (is) {
-          await tx.query(
-            `INSERT INTO segment_members (workspace_id, segment_id, seq, customer_id, entered_at)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-            [index.workspaceId, s.id, c.seq, c.id, now],
-          );
-          await emit(tx, 'segment.entered', { segmentId: s.id, customerId: c.id, seq: c.seq });
-          delta++;
-        } else {
-          await tx.query('DELETE FROM segment_members WHERE segment_id = $1 AND seq = $2', [s.id, c.seq]);
-          await emit(tx, 'segment.left', { segmentId: s.id, customerId: c.id, seq: c.seq });
-          delta--;
-        }
-        changes++;
-      }
-      if (delta !== 0)
-        await tx.query('UPDATE segments SET member_count = member_count + $2, refreshed_at = $3 WHERE id = $1', [
-          s.id,
-          delta,
-          now,
-        ]);
+    const batch = new roaring.RoaringBitmap32(customers.map((c) => c.seq));
+    const idOf = new Map(customers.map((c) => [c.seq, c.id]));
+    const members = await tx.query<{ segment_id: string; seq: number }>(
+      'SELECT segment_id, seq FROM segment_members WHERE workspace_id = $1 AND seq = ANY($2::bigint[])',
+      [index.workspaceId, batch.toArray()],
+    );
+    const was = new Map<string, Set<number>>();
+    for (const m of members) {
+      const set = was.get(m.segment_id) ?? new Set();
+      set.add(m.seq);
+      was.set(m.segment_id, set);
     }
+    const entered: { segmentId: string; customerId: string; seq: number }[] = [];
+    const left: { segmentId: string; customerId: string; seq: number }[] = [];
+    const delta = new Map<string, number>();
+    for (const s of segments) {
+      const is = batch.isEmpty ? batch : await engine.matchingAmong(tx, index, s.rule, batch);
+      const before = was.get(s.id) ?? new Set<number>();
+      for (const seq of batch) {
+        const change = { segmentId: s.id, customerId: idOf.get(seq) as string, seq };
+        if (is.has(seq) && !before.has(seq)) entered.push(change);
+        else if (!is.has(seq) && before.has(seq)) left.push(change);
+        else continue;
+        delta.set(s.id, (delta.get(s.id) ?? 0) + (is.has(seq) ? 1 : -1));
+      }
+    }
+    if (entered.length > 0) {
+      await tx.query(
+        `INSERT INTO segment_members (workspace_id, segment_id, seq, customer_id, entered_at)
+         SELECT $1, s, q, c, $5 FROM unnest($2::uuid[], $3::bigint[], $4::uuid[]) AS u(s, q, c)
+         ON CONFLICT DO NOTHING`,
+        [
+          index.workspaceId,
+          entered.map((e) => e.segmentId),
+          entered.map((e) => e.seq),
+          entered.map((e) => e.customerId),
+          now,
+        ],
+      );
+      await emitMany(tx, 'segment.entered', entered);
+    }
+    if (left.length > 0) {
+      await tx.query(
+        `DELETE FROM segment_members m USING unnest($1::uuid[], $2::bigint[]) AS u(s, q)
+         WHERE m.segment_id = u.s AND m.seq = u.q`,
+        [left.map((e) => e.segmentId), left.map((e) => e.seq)],
+      );
+      await emitMany(tx, 'segment.left', left);
+    }
+    const ids = segments.map((s) => s.id);
+    // Rows locked in id order first: a membership job of another process updates the same rows.
+    await tx.query(`SELECT 1 FROM segments WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [ids]);
+    await tx.query(
+      `UPDATE segments s SET member_count = s.member_count + u.delta, refreshed_at = GREATEST(s.refreshed_at, $3)
+       FROM unnest($1::uuid[], $2::int[]) AS u(id, delta) WHERE s.id = u.id`,
+      [ids, ids.map((id) => delta.get(id) ?? 0), asOf],
+    );
   });
-  return changes;
 }
 
 /** Members now: a dynamic segment's from the live index, a static one's from its snapshot. */
-async function memberSeqs(ctx: { tx: Tx }, engine: AudienceEngine, segment: SegmentRow, now: Date): Promise<Bitmap> {
+export async function memberSeqs(
+  ctx: { tx: Tx },
+  engine: AudienceEngine,
+  segment: SegmentRow,
+  now: Date,
+): Promise<Bitmap> {
   if (segment.kind === 'dynamic') return engine.evaluate(ctx.tx, segment.rule, now);
   const rows = await ctx.tx.query<{ seq: number }>('SELECT seq FROM segment_members WHERE segment_id = $1', [
     segment.id,
@@ -259,7 +297,7 @@ export async function segmentMembers(
 }
 
 /** Up to `n` seqs of a bitmap greater than `after`, in order. */
-function seqsAfter(bitmap: Bitmap, after: number, n: number): number[] {
+export function seqsAfter(bitmap: Bitmap, after: number, n: number): number[] {
   return [...bitmap.rangeUint32Array(new Uint32Array(n), after > 0 ? bitmap.rank(after) : 0, n)];
 }
 
@@ -271,114 +309,4 @@ async function memberPage(tx: Tx, seqs: number[], limit: number) {
   );
   const last = kept[kept.length - 1];
   return { items: rows, nextCursor: seqs.length > limit && last !== undefined ? encodeCursor([last]) : null };
-}
-
-interface ExportRow {
-  id: string;
-  segment_id: string;
-  format: 'csv';
-  state: SegmentExport['state'];
-  total: number;
-  done: number;
-  last_seq: number;
-  error: string | null;
-  created_at: Date;
-  finished_at: Date | null;
-}
-
-const toExport = (r: ExportRow): SegmentExport => ({
-  id: r.id,
-  segmentId: r.segment_id,
-  format: r.format,
-  state: r.state,
-  total: r.total,
-  done: r.done,
-  progress: r.state === 'succeeded' ? 100 : r.total === 0 ? 0 : Math.min(99, Math.floor((r.done * 100) / r.total)),
-  error: r.error,
-  createdAt: r.created_at.toISOString(),
-  finishedAt: r.finished_at?.toISOString() ?? null,
-});
-
-export async function startExport(ctx: RequestContext, engine: AudienceEngine, segmentId: string) {
-  const segment = await segmentRow(ctx.tx, segmentId);
-  const total = (await memberSeqs(ctx, engine, segment, ctx.now())).size;
-  const [row] = (await ctx.tx.query<ExportRow>(
-    `INSERT INTO segment_exports (workspace_id, segment_id, format, total, created_by, created_at)
-     VALUES ($1, $2, 'csv', $3, $4, $5) RETURNING *`,
-    [ctx.workspaceId, segmentId, total, ctx.actor.id, ctx.now()],
-  )) as [ExportRow];
-  ctx.audit.targetId = segmentId;
-  ctx.audit.details = { exportId: row.id };
-  await enqueue(ctx.tx, { kind: 'segments.export', payload: { exportId: row.id }, dedupeKey: `${row.id}:0` });
-  return toExport(row);
-}
-
-export async function getExport(ctx: RequestContext, segmentId: string, exportId: string) {
-  const rows = await ctx.tx.query<ExportRow>(
-    'SELECT id, segment_id, format, state, total, done, last_seq, error, created_at, finished_at FROM segment_exports WHERE id = $1 AND segment_id = $2',
-    [exportId, segmentId],
-  );
-  if (!rows[0]) throw notFound('segment.export_not_found');
-  return toExport(rows[0]);
-}
-
-export async function exportFile(ctx: RequestContext, segmentId: string, exportId: string) {
-  const rows = await ctx.tx.query<{ state: string; content: Uint8Array | null; name: string }>(
-    `SELECT x.state, x.content, s.name FROM segment_exports x JOIN segments s ON s.id = x.segment_id
-     WHERE x.id = $1 AND x.segment_id = $2`,
-    [exportId, segmentId],
-  );
-  if (!rows[0]) throw notFound('segment.export_not_found');
-  if (rows[0].state !== 'succeeded') throw conflict('segment.export_not_ready');
-  return {
-    filename: `${rows[0].name}-${exportId.slice(0, 8)}.csv`,
-    contentType: 'text/csv; charset=utf-8',
-    base64: Buffer.from(rows[0].content ?? new Uint8Array()).toString('base64'),
-  };
-}
-
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  // A leading = + - @ would be read as a formula by spreadsheet programs.
-  const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
-
-/** One chunk of an export, in its own job: appends rows, records progress, queues the next chunk. */
-export async function runExportChunk(tx: Tx, engine: AudienceEngine, exportId: string, now: Date): Promise<void> {
-  const rows = await tx.query<ExportRow>('SELECT * FROM segment_exports WHERE id = $1', [exportId]);
-  const job = rows[0];
-  if (!job || job.state === 'succeeded' || job.state === 'failed') return;
-  const segment = await segmentRow(tx, job.segment_id);
-  const members = await memberSeqs({ tx }, engine, segment, now);
-  const seqs = seqsAfter(members, job.last_seq, EXPORT_CHUNK);
-  const people = await tx.query<Record<string, unknown>>(
-    `SELECT c.id, c.seq, c.name, c.gender, c.city, c.source_channel, t.lifecycle_stage, t.rfm_group
-     FROM customers c LEFT JOIN customer_traits t ON t.workspace_id = c.workspace_id AND t.customer_id = c.id
-     WHERE c.seq = ANY($1::bigint[]) ORDER BY c.seq`,
-    [seqs],
-  );
-  const columns = ['id', 'seq', 'name', 'gender', 'city', 'source_channel', 'lifecycle_stage', 'rfm_group'];
-  // The UTF-8 byte-order mark makes Excel open the Chinese text correctly.
-  const header = job.last_seq === 0 ? `\ufeff${columns.join(',')}\n` : '';
-  const body = people.map((p) => `${columns.map((c) => csvCell(p[c])).join(',')}\n`).join('');
-  const finished = seqs.length < EXPORT_CHUNK;
-  await tx.query(
-    `UPDATE segment_exports SET content = coalesce(content, ''::bytea) || $2::bytea, done = done + $3,
-       last_seq = $4, state = $5, finished_at = $6, total = greatest(total, done + $3) WHERE id = $1`,
-    [
-      exportId,
-      Buffer.from(header + body, 'utf8'),
-      people.length,
-      seqs[seqs.length - 1] ?? job.last_seq,
-      finished ? 'succeeded' : 'running',
-      finished ? now : null,
-    ],
-  );
-  if (!finished)
-    await enqueue(tx, {
-      kind: 'segments.export',
-      payload: { exportId },
-      dedupeKey: `${exportId}:${seqs[seqs.length - 1]}`,
-    });
 }

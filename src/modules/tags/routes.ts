@@ -58,36 +58,36 @@ async function listOfCustomerTags(tx: Tx, workspaceId: string, customerId: strin
   };
 }
 
-/** The current customers a bulk list names: ids as given (merged-away ids follow to their survivor) or phones. */
+/** The current customers a bulk list names: ids as given (merged-away ids follow to their survivor) and phones. */
 async function resolveBulkList(
   tx: Tx,
   workspaceId: string,
   body: BulkTagBody,
 ): Promise<{ customerIds: string[]; unmatched: string[] }> {
-  if (body.customerIds) {
-    const rows = await tx.query<{ given: string; id: string }>(
-      `SELECT c.id AS given, coalesce(s.id, c.id) AS id
-         FROM customers c LEFT JOIN customers s ON s.workspace_id = c.workspace_id AND s.id = c.merged_into
-        WHERE c.workspace_id = $1 AND c.id = ANY($2::uuid[]) AND (c.merged_into IS NULL OR s.merged_into IS NULL)`,
-      [workspaceId, body.customerIds],
-    );
-    const found = new Set(rows.map((r) => r.given));
-    return {
-      customerIds: [...new Set(rows.map((r) => r.id))],
-      unmatched: [...new Set(body.customerIds.filter((id) => !found.has(id)))],
-    };
-  }
+  const ids = body.customerIds ?? [];
+  const byId = await tx.query<{ given: string; id: string }>(
+    `SELECT c.id AS given, coalesce(s.id, c.id) AS id
+       FROM customers c LEFT JOIN customers s ON s.workspace_id = c.workspace_id AND s.id = c.merged_into
+      WHERE c.workspace_id = $1 AND c.id = ANY($2::uuid[]) AND (c.merged_into IS NULL OR s.merged_into IS NULL)`,
+    [workspaceId, ids],
+  );
+  const foundIds = new Set(byId.map((r) => r.given));
   const phones = body.phones ?? [];
   const normal = phones.map((p) => normalizePhone(p));
-  const rows = await tx.query<{ value: string; customer_id: string }>(
+  const byPhone = await tx.query<{ value: string; customer_id: string }>(
     `SELECT value, customer_id FROM customer_identities
       WHERE workspace_id = $1 AND kind = 'phone' AND app_id = '' AND value = ANY($2::text[])`,
     [workspaceId, normal.filter((p): p is string => p !== null)],
   );
-  const byPhone = new Map(rows.map((r) => [r.value, r.customer_id]));
+  const foundPhones = new Set(byPhone.map((r) => r.value));
   return {
-    customerIds: [...new Set(rows.map((r) => r.customer_id))],
-    unmatched: [...new Set(phones.filter((_, i) => !byPhone.has(normal[i] ?? '')))],
+    customerIds: [...new Set([...byId.map((r) => r.id), ...byPhone.map((r) => r.customer_id)])],
+    unmatched: [
+      ...new Set([
+        ...ids.filter((id) => !foundIds.has(id)),
+        ...phones.filter((_, i) => !foundPhones.has(normal[i] ?? '')),
+      ]),
+    ],
   };
 }
 
@@ -312,7 +312,7 @@ export function tagRoutes(r: RouteRegistrar): void {
   r.route({
     method: 'POST',
     url: '/api/tags/:id/customers',
-    summary: '批量打标签 / Tag up to 10,000 customers by id or phone',
+    summary: '批量打标签 / Tag up to 10,000 customers by id and/or phone',
     tags: ['tags'],
     permission: 'tag.apply',
     audit: { action: 'tag.bulk_add', targetType: 'tag' },
@@ -324,7 +324,7 @@ export function tagRoutes(r: RouteRegistrar): void {
   r.route({
     method: 'POST',
     url: '/api/tags/:id/customers/remove',
-    summary: '批量移除标签 / Untag up to 10,000 customers by id or phone',
+    summary: '批量移除标签 / Untag up to 10,000 customers by id and/or phone',
     tags: ['tags'],
     permission: 'tag.apply',
     audit: { action: 'tag.bulk_remove', targetType: 'tag' },

@@ -423,6 +423,97 @@ export interface RecomputeResult {
   clvModel: ClvModel;
 }
 
+/** Customers the full recompute computes, compares and writes per statement. */
+const RECOMPUTE_CHUNK = 5000;
+
+/** Each stored column with the array type its values travel in. */
+const STORED_TYPES: [keyof TraitValues, string][] = [
+  ['order_count', 'int'],
+  ['spend_fen', 'bigint'],
+  ['first_order_at', 'timestamptz'],
+  ['last_order_at', 'timestamptz'],
+  ['frequency_365', 'int'],
+  ['monetary_365_fen', 'bigint'],
+  ['recency_score', 'smallint'],
+  ['frequency_score', 'smallint'],
+  ['monetary_score', 'smallint'],
+  ['rfm_group', 'text'],
+  ['lifecycle_stage', 'text'],
+  ['clv_historic_fen', 'bigint'],
+  ['clv_predicted_fen', 'bigint'],
+  ['clv_detail', 'jsonb'],
+  ['churn_risk', 'smallint'],
+  ['churn_factors', 'jsonb'],
+  ['preferred_channel', 'text'],
+  ['active_hour', 'smallint'],
+];
+
+/**
+ * One statement per chunk of the full recompute: the computed rows arrive as arrays, the `traits.changed`
+ * payloads are built against the rows stored before (every sub-statement sees the same snapshot), and only rows
+ * that differ are written. Compares as `writeChanges` does, in SQL, so a million customers are not round-tripped
+ * through JavaScript objects twice.
+ */
+const RECOMPUTE_SQL = `
+WITH fresh AS (
+  SELECT * FROM unnest($2::uuid[], ${STORED_TYPES.map(([, type], i) => `$${i + 3}::${type}[]`).join(', ')})
+    AS f (customer_id, ${STORED_COLUMNS.join(', ')})
+),
+changes AS (
+  SELECT f.customer_id,
+         ${Object.entries(PUBLIC_FIELDS)
+           .map(
+             ([name, column]) =>
+               `CASE WHEN t.customer_id IS NULL OR t.${column} IS DISTINCT FROM f.${column}
+                     THEN jsonb_build_object('${name}', f.${column}) ELSE '{}' END`,
+           )
+           .join(' || ')} AS changed
+    FROM fresh f
+    LEFT JOIN customer_traits t ON t.workspace_id = $1 AND t.customer_id = f.customer_id
+),
+written AS (
+  INSERT INTO customer_traits AS t (workspace_id, customer_id, ${STORED}, computed_at)
+  SELECT $1, customer_id, ${STORED}, $${STORED_TYPES.length + 3} FROM fresh
+  ON CONFLICT (workspace_id, customer_id) DO UPDATE SET
+    ${STORED_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, computed_at = EXCLUDED.computed_at
+  WHERE (${STORED_COLUMNS.map((c) => `t.${c}`).join(', ')})
+        IS DISTINCT FROM (${STORED_COLUMNS.map((c) => `EXCLUDED.${c}`).join(', ')})
+)
+SELECT customer_id AS "customerId", changed FROM changes WHERE changed <> '{}' ORDER BY customer_id`;
+
+/**
+ * Computes, compares and writes every customer's traits chunk by chunk, emitting one `traits.changed` per
+ * customer whose public traits moved. Returns how many did.
+ */
+async function writeAllTraits(
+  tx: Tx,
+  workspaceId: string,
+  aggregates: readonly Aggregate[],
+  settings: TraitSettings,
+  now: Date,
+): Promise<number> {
+  let changed = 0;
+  for (let i = 0; i < aggregates.length; i += RECOMPUTE_CHUNK) {
+    const chunk = aggregates.slice(i, i + RECOMPUTE_CHUNK);
+    const columns: unknown[][] = STORED_TYPES.map(() => new Array(chunk.length));
+    for (const [row, a] of chunk.entries()) {
+      const values = computeTraits(a, now, settings);
+      for (const [k, [column, type]] of STORED_TYPES.entries()) {
+        (columns[k] as unknown[])[row] = type === 'jsonb' ? JSON.stringify(values[column]) : values[column];
+      }
+    }
+    const events = await tx.query<{ customerId: string; changed: Record<string, unknown> }>(RECOMPUTE_SQL, [
+      workspaceId,
+      chunk.map((a) => a.customer_id),
+      ...columns,
+      now,
+    ]);
+    if (events.length > 0) await emitMany(tx, 'traits.changed', events);
+    changed += events.length;
+  }
+  return changed;
+}
+
 /** The full recompute inside one tenant transaction (what the nightly job and the recompute job run). */
 export async function recomputeInTx(tx: Tx, workspaceId: string, now: Date): Promise<RecomputeResult> {
   const settings = await loadSettings(tx, workspaceId);
@@ -431,9 +522,7 @@ export async function recomputeInTx(tx: Tx, workspaceId: string, now: Date): Pro
   const rfmCuts = computeRfmCuts(rfmValues);
   const clvModel = fitClvModel(aggregates, now);
   const fresh: TraitSettings = { ...settings, rfmCuts, clvModel };
-  const computed = aggregates.map((a) => [a.customer_id, computeTraits(a, now, fresh)] as [string, TraitValues]);
-  const stored = await loadStored(tx, workspaceId, null);
-  const changed = await writeChanges(tx, workspaceId, computed, stored, now);
+  const changed = await writeAllTraits(tx, workspaceId, aggregates, fresh, now);
   // Profiles merged away since the last run keep no traits of their own.
   await tx.query(
     `DELETE FROM customer_traits t USING customers c

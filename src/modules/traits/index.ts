@@ -1,7 +1,8 @@
 // The traits module's door: computed traits (RFM, lifecycle, CLV, churn risk, preferred channel and hour), kept
 // current per customer from order, event and merge events and recomputed for every workspace nightly.
+import type { Tx } from '../../platform/db/index.ts';
 import { addMessages } from '../../platform/i18n/index.ts';
-import { enqueue, type Subscriber } from '../../platform/jobs/index.ts';
+import { type DomainEvent, enqueue, type Subscriber } from '../../platform/jobs/index.ts';
 import type { SiyuModule } from '../../platform/module.ts';
 import type { CustomerParticipants } from '../customers/participants.ts';
 import { recomputeInTx, updateCustomerTraits } from './compute.ts';
@@ -37,6 +38,11 @@ export function traitsModule(deps: { participants: CustomerParticipants; now?: (
   addMessages('zh-CN', zhCN);
   addMessages('en', en);
   const now = deps.now ?? (() => new Date());
+  // One recompute over every customer a batch names: an order and ten page views of one customer cost one.
+  const recomputeNamed = async (events: DomainEvent[], tx: Tx) => {
+    const ids = events.flatMap((e) => customersOf(e.type, (e.payload ?? {}) as Record<string, unknown>));
+    if (events.length > 0) await updateCustomerTraits(tx, events[0]!.workspaceId, ids, now());
+  };
   const incremental: Subscriber = {
     name: 'traits.incremental',
     events: [
@@ -47,10 +53,8 @@ export function traitsModule(deps: { participants: CustomerParticipants; now?: (
       'customer.merged',
       'customer.unmerged',
     ],
-    handle: async (event, tx) => {
-      const ids = customersOf(event.type, (event.payload ?? {}) as Record<string, unknown>);
-      await updateCustomerTraits(tx, event.workspaceId, ids, now());
-    },
+    handle: (event, tx) => recomputeNamed([event], tx),
+    handleMany: (events, tx) => recomputeNamed(events, tx),
   };
   return {
     name: 'traits',

@@ -39,6 +39,22 @@ export interface RequestContext {
   reply: FastifyReply;
 }
 
+/** Runs `fn` in a short transaction confined to the caller's workspace. */
+export type TenantReader = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
+
+/**
+ * A route's answer that is a file to download rather than JSON. The request's transaction checks access and
+ * describes the file; its bytes are then read piece by piece, each in its own short transaction, as the client
+ * takes them: a large file is neither held in memory nor keeps one transaction open for the whole download.
+ */
+export class FileDownload {
+  constructor(
+    readonly contentType: string,
+    readonly filename: string,
+    readonly pieces: (read: TenantReader) => AsyncIterable<Uint8Array>,
+  ) {}
+}
+
 export interface PublicContext {
   db: Db;
   now(): Date;

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
@@ -23,13 +24,13 @@ import { recordAudit } from '../audit/index.ts';
 import type { Permissions } from '../auth/permissions.ts';
 import { type Principal, principalFromApiKey, principalFromSession, SESSION_COOKIE } from '../auth/principal.ts';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/index.ts';
+import type { Db, Tx } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { type Locale, pickLocale, translate } from '../i18n/index.ts';
 import { checkIdempotencyKey, claimIdempotencyKey, requestHash, storeIdempotentResponse } from './idempotency.ts';
 import type { Metrics } from './metrics.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { type AnyRouteSpec, isPublic, type RequestContext, type Scope } from './routes.ts';
+import { type AnyRouteSpec, FileDownload, isPublic, type RequestContext, type Scope } from './routes.ts';
 
 export interface ServerDeps {
   config: Config;
@@ -260,6 +261,19 @@ async function authenticate(request: FastifyRequest, db: Db, now: Date): Promise
   return principal;
 }
 
+/**
+ * `attachment` with the name twice: `filename*` in UTF-8 as RFC 5987 spells it (what browsers use, Chinese
+ * included), and a plain ASCII `filename` for clients that know only that.
+ */
+export function contentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const encoded = encodeURIComponent(filename).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
 const errorResponses = Object.fromEntries(
   [400, 401, 403, 404, 409, 413, 422, 429].map((code) => [code, { ...ErrorBody, description: 'Error' }]),
 );
@@ -391,12 +405,23 @@ function registerRoute(app: FastifyInstance, spec: AnyRouteSpec, deps: ServerDep
               ...(ctx.audit.details ? { details: ctx.audit.details } : {}),
             });
           }
+          if (result instanceof FileDownload) return { replay: false as const, file: result };
           const payload = spec.response === null ? null : (reply.code(status).serialize(result) as string);
           if (claim) await storeIdempotentResponse(tx, claim, { statusCode: status, body: payload });
           return { replay: false as const, stored: { statusCode: status, body: payload } };
         }),
       );
 
+      if ('file' in outcome && outcome.file) {
+        const { file } = outcome;
+        const read = <T>(fn: (tx: Tx) => Promise<T>) => db.tenant(principal.workspaceId, fn);
+        return reply
+          .code(status)
+          .header('content-disposition', contentDisposition(file.filename))
+          .header('cache-control', 'no-store')
+          .type(file.contentType)
+          .send(Readable.from(file.pieces(read)));
+      }
       if (outcome.replay) reply.header('idempotent-replayed', 'true');
       reply.code(outcome.stored.statusCode);
       if (outcome.stored.body === null) return reply.send();

@@ -48,7 +48,14 @@ export interface Subscriber {
   /** Stable name: receipts are kept under it, so renaming a subscriber replays history to it. */
   name: string;
   events: readonly string[];
+  /** Handles one event; used when the subscriber has no `handleMany`. */
   handle: (event: DomainEvent, tx: Tx) => Promise<void>;
+  /**
+   * Handles a batch of events (in id order, each new to this subscriber) in one transaction. Subscribers whose
+   * work is set-based (reload these customers, recompute those traits) declare it: the dispatcher then makes one
+   * job per workspace for everything that arrived, instead of one job per event.
+   */
+  handleMany?: (events: DomainEvent[], tx: Tx) => Promise<void>;
 }
 
 /** What the worker logs through; a pino logger fits. */

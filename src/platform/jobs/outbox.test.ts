@@ -106,3 +106,35 @@ test('events without a subscriber are marked dispatched and create no jobs', asy
   );
   expect(row!.dispatched_at).toBeInstanceOf(Date);
 });
+
+test('a batch subscriber gets what arrived as one job per workspace, appended to while queued, each event once', async () => {
+  const batches: number[][] = [];
+  const batchRecorder: Subscriber = {
+    ...recorder('analytics.batch', ['page.viewed']),
+    handleMany: async (events, tx) => {
+      batches.push(events.map((e) => e.id));
+      for (const e of events) await batchRecorder.handle(e, tx);
+    },
+  };
+  const first = await t.db.tenant(brand, (tx) => Promise.all([1, 2, 3].map((n) => emit(tx, 'page.viewed', { n }))));
+  expect(await dispatchEvents(t.db, [batchRecorder], { limit: 100, now: new Date() })).toBe(3);
+  // More events while that job is still queued: they join it rather than queueing a job each.
+  const second = await t.db.tenant(brand, (tx) => Promise.all([4, 5].map((n) => emit(tx, 'page.viewed', { n }))));
+  expect(await dispatchEvents(t.db, [batchRecorder], { limit: 100, now: new Date() })).toBe(2);
+  const queued = await t.db.query<{ payload: { eventIds: number[] } }>(
+    `SELECT payload FROM jobs WHERE kind = 'event:analytics.batch' AND state = 'queued'`,
+  );
+  expect(queued.map((j) => j.payload.eventIds)).toEqual([[...first, ...second]]);
+
+  // A duplicate delivery of some of them (a re-dispatch after a lost commit) reaches nobody twice.
+  await enqueue(t.db, { kind: 'event:analytics.batch', workspaceId: brand, payload: { eventIds: [second[1]] } });
+  const worker = startWorker(t.db, { handlers: {}, subscribers: [batchRecorder], pollMs: 20, log: memoryLog() });
+  try {
+    await eventually(async () => (await pendingJobs()) === 0);
+  } finally {
+    await worker.stop();
+  }
+  // Whichever of the two jobs a worker claims first takes the shared event; the other leaves it out.
+  expect(batches.flat().sort((a, b) => a - b)).toEqual([...first, ...second]);
+  for (const id of [...first, ...second]) expect(await handledBy(id)).toEqual(['analytics.batch']);
+});

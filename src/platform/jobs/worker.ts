@@ -39,7 +39,9 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
-const DISPATCH_BATCH = 200;
+// Big enough that one dispatch keeps up with a busy ingestion API; the loop dispatches again while batches come back full.
+const DISPATCH_BATCH = 1000;
+const MAX_DISPATCH_ROUNDS = 20;
 const LISTEN_RETRY_MS = 5000;
 // Slots are whole minutes; a busy worker that ticks after every job need not look at the schedules each time.
 const SCHEDULE_CHECK_MS = 1000;
@@ -137,7 +139,12 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
       nextScheduleCheck = performance.now() + SCHEDULE_CHECK_MS;
       more = (await fireDueSchedules(db, scheduleNames, at)) > 0;
     }
-    more = (await dispatchEvents(db, subscribers, { limit: DISPATCH_BATCH, now: at })) === DISPATCH_BATCH || more;
+    // Dispatch is drained here rather than once per tick: with every job slot busy the loop pauses, and events
+    // would otherwise wait for a slot to free before even being turned into jobs.
+    for (let round = 0; round < MAX_DISPATCH_ROUNDS; round++) {
+      if ((await dispatchEvents(db, subscribers, { limit: DISPATCH_BATCH, now: now() })) < DISPATCH_BATCH) break;
+      if (round === MAX_DISPATCH_ROUNDS - 1) more = true;
+    }
     // On PGlite the statements above may have waited for a handler's transaction; stop() may have come meanwhile.
     const free = stopping ? 0 : concurrency - inFlight.size;
     if (free > 0) {

@@ -1,8 +1,9 @@
 // Customer 360: profile (editable with customer.write), identities, tags, computed traits with the server's
-// explanations, orders, the timeline across every source, and merge history with undo. Each panel appears only
-// with the permission its API needs.
-import { ArrowLeftOutlined, EditOutlined, PlusOutlined } from '@ant-design/icons';
+// explanations, orders, the timeline across every source, merging into another customer, and merge history with
+// undo. Each panel appears only with the permission its API needs.
+import { ArrowLeftOutlined, EditOutlined, MergeCellsOutlined, PlusOutlined } from '@ant-design/icons';
 import {
+  Alert,
   App,
   Button,
   Card,
@@ -28,10 +29,10 @@ import {
   Typography,
 } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import type { CustomerDetail, UpdateCustomerBody } from '../../../src/contracts/customers.ts';
+import type { Customer, CustomerDetail, UpdateCustomerBody } from '../../../src/contracts/customers.ts';
 import type { Order } from '../../../src/contracts/events.ts';
 import type { CustomerTag } from '../../../src/contracts/tags.ts';
 import { ApiError, api } from '../api.ts';
@@ -57,6 +58,7 @@ export default function CustomerPage() {
   const showError = useApiError();
   const [detail, setDetail] = useState<CustomerDetail | null>(null);
   const [missing, setMissing] = useState(false);
+  const [merging, setMerging] = useState(false);
 
   const load = useCallback(() => {
     api.getCustomer(id).then(
@@ -92,7 +94,22 @@ export default function CustomerPage() {
         </Typography.Title>
         <Tag>{t(`gender.${customer.gender}`)}</Tag>
         {customer.city && <Tag>{customer.city}</Tag>}
+        {can('customer.merge') && (
+          <Button icon={<MergeCellsOutlined />} onClick={() => setMerging(true)} className="header-action">
+            {t('customers.mergeInto')}
+          </Button>
+        )}
       </Flex>
+      {merging && (
+        <MergeModal
+          customer={customer}
+          onClose={() => setMerging(false)}
+          onMerged={(survivorId) => {
+            setMerging(false);
+            navigate(`/customers/${survivorId}`);
+          }}
+        />
+      )}
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={9}>
           <Flex vertical gap={16}>
@@ -441,6 +458,105 @@ function TagsCard({ customerId }: { customerId: string }) {
         </Flex>
       )}
     </Card>
+  );
+}
+
+const label = (c: Customer, unnamed: string) => [c.name ?? unnamed, c.phone, c.city].filter(Boolean).join(' · ');
+
+/**
+ * Merge this customer into another one: search the target by name, phone or any identity, read what will happen,
+ * confirm. This customer's identities, tags, orders and history move to the target; the merge can be undone from
+ * the target's merge history.
+ */
+function MergeModal({
+  customer,
+  onClose,
+  onMerged,
+}: {
+  customer: Profile;
+  onClose(): void;
+  onMerged(survivorId: string): void;
+}) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const showError = useApiError();
+  const [found, setFound] = useState<Customer[]>([]);
+  const [searching, setSearching] = useState(false);
+  const [target, setTarget] = useState<Customer | null>(null);
+  const [saving, setSaving] = useState(false);
+  const latest = useRef('');
+
+  const search = (q: string) => {
+    latest.current = q;
+    if (!q.trim()) {
+      setFound([]);
+      return;
+    }
+    setSearching(true);
+    api.listCustomers({ q: q.trim(), limit: 10 }).then(
+      (page) => {
+        // Answers can arrive out of order while typing: keep only the newest query's.
+        if (latest.current !== q) return;
+        setFound(page.items.filter((c) => c.id !== customer.id));
+        setSearching(false);
+      },
+      (error: unknown) => {
+        setSearching(false);
+        showError(error);
+      },
+    );
+  };
+
+  const merge = async () => {
+    if (!target) return;
+    setSaving(true);
+    try {
+      const survivor = await api.mergeCustomers({ survivorId: target.id, mergedId: customer.id, reason: 'manual' });
+      void message.success(t('customers.mergedInto', { name: survivor.customer.name ?? t('customers.unnamed') }));
+      onMerged(survivor.customer.id);
+    } catch (error) {
+      showError(error);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <Modal
+      open
+      title={t('customers.mergeTitle', { name: customer.name ?? t('customers.unnamed') })}
+      okText={t('customers.mergeConfirm')}
+      okButtonProps={{ danger: true, disabled: !target }}
+      onOk={() => void merge()}
+      onCancel={onClose}
+      confirmLoading={saving}
+      width={560}
+    >
+      <Flex vertical gap={12}>
+        <Select<string>
+          showSearch={{ filterOption: false, onSearch: search }}
+          placeholder={t('customers.mergeSearch')}
+          aria-label={t('customers.mergeTarget')}
+          loading={searching}
+          value={target?.id}
+          onChange={(id) => setTarget(found.find((c) => c.id === id) ?? null)}
+          options={found.map((c) => ({ value: c.id, label: label(c, t('customers.unnamed')) }))}
+          notFoundContent={searching ? null : t('customers.mergeNoMatch')}
+          className="full-width"
+        />
+        {target && (
+          <Alert
+            type="warning"
+            showIcon
+            title={t('customers.mergeWarning', {
+              from: customer.name ?? t('customers.unnamed'),
+              to: target.name ?? t('customers.unnamed'),
+            })}
+            description={t('customers.mergeUndoHint')}
+          />
+        )}
+      </Flex>
+    </Modal>
   );
 }
 

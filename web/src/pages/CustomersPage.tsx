@@ -1,5 +1,6 @@
 // Customer list: search by name, phone, e-mail or any identity value; filters on city, gender and source channel;
-// cursor paging with "load more"; a row opens the customer 360 page.
+// cursor paging with "load more"; a row opens the customer 360 page. With tag.apply, rows can be selected and
+// tagged or untagged together.
 import { Card, Flex, Input, Select, Table, type TableColumnsType, Tag, Typography } from 'antd';
 import { useCallback, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -10,8 +11,11 @@ import { CHANNELS, GENDERS } from '../customers/labels.ts';
 import { formatTime } from '../format.ts';
 import { LoadMore } from '../layout/LoadMore.tsx';
 import { PageHeader } from '../layout/PageHeader.tsx';
+import { useSession } from '../session.tsx';
+import { BulkTagPanel } from '../tags/BulkTagPanel.tsx';
 import { useApiError } from '../useApiError.ts';
 import { useCursorList } from '../useCursorList.ts';
+import { useTagGroups } from '../useTagGroups.ts';
 
 type Filters = Pick<CustomerListQuery, 'q' | 'city' | 'gender' | 'sourceChannel'>;
 
@@ -21,6 +25,10 @@ export default function CustomersPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const showError = useApiError();
+  const { can } = useSession();
+  const canTag = can('tag.apply');
+  const tags = useTagGroups(canTag);
+  const [selected, setSelected] = useState<string[]>([]);
   const [filters, setFilters] = useState<Filters>({});
   const fetchPage = useCallback(
     (cursor: string | undefined) => api.listCustomers({ ...filters, cursor, limit: PAGE_SIZE }),
@@ -100,6 +108,20 @@ export default function CustomersPage() {
             options={CHANNELS.map((channel) => ({ value: channel, label: t(`channels.${channel}`) }))}
           />
         </Flex>
+        {canTag && (
+          <Flex vertical gap={8} className="selection-bar" data-testid="selection-bar">
+            <Typography.Text type="secondary">
+              {selected.length > 0 ? t('customers.selected', { count: selected.length }) : t('customers.selectHint')}
+            </Typography.Text>
+            {selected.length > 0 && (
+              <BulkTagPanel
+                groups={tags.groups}
+                loading={tags.loading}
+                run={(tagId, action) => api.bulkTag(tagId, { customerIds: selected }, action === 'remove')}
+              />
+            )}
+          </Flex>
+        )}
         <Table<Customer>
           rowKey="id"
           columns={columns}
@@ -107,9 +129,19 @@ export default function CustomersPage() {
           loading={list.loading}
           pagination={false}
           scroll={{ x: 'max-content' }}
+          rowSelection={
+            canTag
+              ? {
+                  selectedRowKeys: selected,
+                  onChange: (keys) => setSelected(keys.map(String)),
+                  preserveSelectedRowKeys: true,
+                }
+              : undefined
+          }
           onRow={(customer) => ({
             onClick: (event) => {
-              if (!(event.target as HTMLElement).closest('a')) navigate(`/customers/${customer.id}`);
+              const target = event.target as HTMLElement;
+              if (!target.closest('a, .ant-table-selection-column')) navigate(`/customers/${customer.id}`);
             },
             className: 'clickable-row',
           })}

@@ -1,5 +1,5 @@
-// One segment: live count and last-updated time, its rule (read-only), members with load-more, and a CSV export
-// that reports progress as its jobs run and ends with a download link.
+// One segment: live count and last-updated time, its rule (read-only), members with load-more, an export to CSV
+// or Excel that reports progress as its jobs run and ends with a download link, and tagging every member at once.
 import { DeleteOutlined, DownloadOutlined, EditOutlined, ExportOutlined } from '@ant-design/icons';
 import {
   App,
@@ -10,6 +10,7 @@ import {
   Flex,
   Popconfirm,
   Progress,
+  Radio,
   Row,
   Skeleton,
   Statistic,
@@ -21,7 +22,13 @@ import {
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import type { Segment, SegmentCount, SegmentExport, SegmentMember } from '../../../src/contracts/segments.ts';
+import type {
+  ExportFormat,
+  Segment,
+  SegmentCount,
+  SegmentExport,
+  SegmentMember,
+} from '../../../src/contracts/segments.ts';
 import { api } from '../api.ts';
 import { formatTime } from '../format.ts';
 import { LoadMore } from '../layout/LoadMore.tsx';
@@ -29,6 +36,7 @@ import { PageHeader } from '../layout/PageHeader.tsx';
 import { RuleEditor } from '../segments/RuleEditor.tsx';
 import { fromRule } from '../segments/rule.ts';
 import { useSession } from '../session.tsx';
+import { BulkTagPanel } from '../tags/BulkTagPanel.tsx';
 import { useApiError } from '../useApiError.ts';
 import { useCursorList } from '../useCursorList.ts';
 import { useTagGroups } from '../useTagGroups.ts';
@@ -133,6 +141,18 @@ export default function SegmentPage() {
               </Descriptions>
             </Card>
             {can('segment.export') && <ExportCard segmentId={id} />}
+            {can('tag.apply') && (
+              <Card title={t('segments.tagMembers')}>
+                <Flex vertical gap={12}>
+                  <Typography.Text type="secondary">{t('segments.tagMembersHint')}</Typography.Text>
+                  <BulkTagPanel
+                    groups={tags.groups}
+                    loading={tags.loading}
+                    run={(tagId, action) => api.tagSegment(id, { tagId, action })}
+                  />
+                </Flex>
+              </Card>
+            )}
           </Flex>
         </Col>
         <Col xs={24} xl={16}>
@@ -158,12 +178,12 @@ export default function SegmentPage() {
   );
 }
 
-/** Starts an export, polls its progress, and once it has succeeded fetches the file into a download link. */
+/** Starts an export in the chosen format, polls its progress, and once it has succeeded offers the download. */
 function ExportCard({ segmentId }: { segmentId: string }) {
   const { t } = useTranslation();
   const showError = useApiError();
+  const [format, setFormat] = useState<ExportFormat>('csv');
   const [job, setJob] = useState<SegmentExport | null>(null);
-  const [file, setFile] = useState<{ url: string; filename: string } | null>(null);
   const [starting, setStarting] = useState(false);
 
   const running = job !== null && (job.state === 'queued' || job.state === 'running');
@@ -176,24 +196,10 @@ function ExportCard({ segmentId }: { segmentId: string }) {
     return () => clearTimeout(timer);
   }, [job, running, segmentId, showError]);
 
-  useEffect(() => {
-    if (job?.state !== 'succeeded') return;
-    let url: string | null = null;
-    api.segmentExportFile(segmentId, job.id).then((exported) => {
-      const bytes = Uint8Array.from(atob(exported.base64), (char) => char.charCodeAt(0));
-      url = URL.createObjectURL(new Blob([bytes], { type: exported.contentType }));
-      setFile({ url, filename: exported.filename });
-    }, showError);
-    return () => {
-      if (url) URL.revokeObjectURL(url);
-    };
-  }, [job?.state, job?.id, segmentId, showError]);
-
   const start = async () => {
     setStarting(true);
-    setFile(null);
     try {
-      setJob(await api.startSegmentExport(segmentId));
+      setJob(await api.startSegmentExport(segmentId, format));
     } catch (error) {
       showError(error);
     } finally {
@@ -207,22 +213,38 @@ function ExportCard({ segmentId }: { segmentId: string }) {
     <Card title={t('segments.export')}>
       <Flex vertical gap={12}>
         <Typography.Text type="secondary">{t('segments.exportHint')}</Typography.Text>
+        <Radio.Group
+          value={format}
+          onChange={(event) => setFormat(event.target.value as ExportFormat)}
+          disabled={running}
+          aria-label={t('segments.exportFormat')}
+          options={[
+            { value: 'csv', label: t('segments.formats.csv') },
+            { value: 'xlsx', label: t('segments.formats.xlsx') },
+          ]}
+        />
         {job && (
           <div data-testid="export-progress" data-state={job.state}>
             <Progress percent={job.state === 'succeeded' ? 100 : job.progress} status={status} />
             <Typography.Text type="secondary">
               {t(`segments.exportStates.${job.state as ExportState}`)}
               {job.total > 0 && ` · ${t('segments.exportDone', { done: job.done, total: job.total })}`}
+              {!job.clearPii && ` · ${t('segments.exportMasked')}`}
             </Typography.Text>
             {job.error && <Typography.Paragraph type="danger">{job.error}</Typography.Paragraph>}
           </div>
         )}
         <Flex gap={8} wrap>
           <Button icon={<ExportOutlined />} onClick={() => void start()} loading={starting} disabled={running}>
-            {t('segments.exportCsv')}
+            {format === 'csv' ? t('segments.exportCsv') : t('segments.exportXlsx')}
           </Button>
-          {file && (
-            <Button type="primary" icon={<DownloadOutlined />} href={file.url} download={file.filename}>
+          {job?.state === 'succeeded' && (
+            <Button
+              type="primary"
+              icon={<DownloadOutlined />}
+              href={api.segmentExportFileUrl(segmentId, job.id)}
+              download={job.filename}
+            >
               {t('segments.download')}
             </Button>
           )}

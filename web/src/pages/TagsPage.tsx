@@ -1,6 +1,15 @@
 // Tag management: tag groups and their tags with member counts. tag.manage creates, renames, recolours, moves and
-// deletes; tags kept by an auto-tag rule show that rule read-only in the segment rule editor.
-import { DeleteOutlined, EditOutlined, EyeOutlined, PlusOutlined, ThunderboltOutlined } from '@ant-design/icons';
+// deletes; tags kept by an auto-tag rule show that rule read-only in the segment rule editor. tag.apply adds a tag
+// to (or removes it from) a list of customers uploaded as a file or pasted: customer ids and phone numbers.
+import {
+  DeleteOutlined,
+  EditOutlined,
+  EyeOutlined,
+  PlusOutlined,
+  ThunderboltOutlined,
+  UploadOutlined,
+  UsergroupAddOutlined,
+} from '@ant-design/icons';
 import {
   Tag as AntTag,
   App,
@@ -20,16 +29,19 @@ import {
   type TableColumnsType,
   Tooltip,
   Typography,
+  Upload,
 } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Tag, TagGroup } from '../../../src/contracts/tags.ts';
+import type { BulkTagResult, Tag, TagGroup } from '../../../src/contracts/tags.ts';
 import { api, newIdempotencyKey } from '../api.ts';
 import { formatTime } from '../format.ts';
 import { PageHeader } from '../layout/PageHeader.tsx';
 import { RuleEditor } from '../segments/RuleEditor.tsx';
 import { fromRule } from '../segments/rule.ts';
 import { useSession } from '../session.tsx';
+import { BulkTagOutcome, type TagAction } from '../tags/BulkTagPanel.tsx';
+import { bulkBodies, type CustomerList, parseCustomerList } from '../tags/customerList.ts';
 import { useApiError } from '../useApiError.ts';
 import { useTagGroups } from '../useTagGroups.ts';
 
@@ -43,6 +55,8 @@ export default function TagsPage() {
   const showError = useApiError();
   const catalogue = useTagGroups();
   const canManage = can('tag.manage');
+  const canApply = can('tag.apply');
+  const [listFor, setListFor] = useState<Tag | null>(null);
   const [groupDialog, setGroupDialog] = useState<GroupDialog | null>(null);
   const [tagDialog, setTagDialog] = useState<TagDialog | null>(null);
   const [ruleOf, setRuleOf] = useState<Tag | null>(null);
@@ -101,6 +115,20 @@ export default function TagsPage() {
       render: (count: number) => count.toLocaleString(),
     },
     { title: t('tags.createdAt'), dataIndex: 'createdAt', render: (at: string) => formatTime(at) },
+    ...(canApply
+      ? [
+          {
+            title: t('tags.bulk'),
+            key: 'bulk',
+            render: (_: unknown, tag: Tag) =>
+              tag.rule === null && (
+                <Button type="link" size="small" icon={<UsergroupAddOutlined />} onClick={() => setListFor(tag)}>
+                  {t('tags.bulkByList')}
+                </Button>
+              ),
+          },
+        ]
+      : []),
     ...(canManage
       ? [
           {
@@ -233,6 +261,7 @@ export default function TagsPage() {
           }}
         />
       )}
+      {listFor && <ListTagModal tag={listFor} onClose={() => setListFor(null)} onChanged={() => catalogue.reload()} />}
       <Modal
         open={ruleOf !== null}
         title={t('tags.ruleTitle', { name: ruleOf?.name })}
@@ -364,6 +393,112 @@ function TagModal({
           <ColorPicker allowClear disabledAlpha format="hex" />
         </Form.Item>
       </Form>
+    </Modal>
+  );
+}
+
+/**
+ * Tags or untags the customers of a list: a .csv or .txt file (one customer id or phone number per line or cell)
+ * or pasted text. Long lists go in calls of the API's limit; the counts shown are added up over them.
+ */
+function ListTagModal({ tag, onClose, onChanged }: { tag: Tag; onClose(): void; onChanged(): void }) {
+  const { t } = useTranslation();
+  const showError = useApiError();
+  const [text, setText] = useState('');
+  const [fileName, setFileName] = useState<string | null>(null);
+  const [busy, setBusy] = useState<TagAction | null>(null);
+  const [result, setResult] = useState<(BulkTagResult & { action: TagAction }) | null>(null);
+  const list: CustomerList = parseCustomerList(text);
+  const size = list.customerIds.length + list.phones.length;
+
+  const run = async (action: TagAction) => {
+    setBusy(action);
+    try {
+      const total: BulkTagResult = { matched: 0, changed: 0, unmatched: [], unmatchedCount: 0 };
+      for (const body of bulkBodies(list)) {
+        const part = await api.bulkTag(tag.id, body, action === 'remove');
+        total.matched += part.matched;
+        total.changed += part.changed;
+        total.unmatched.push(...part.unmatched);
+        total.unmatchedCount += part.unmatchedCount;
+      }
+      setResult({ ...total, action });
+      onChanged();
+    } catch (error) {
+      showError(error);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <Modal
+      open
+      title={t('tags.bulkTitle', { name: tag.name })}
+      onCancel={onClose}
+      width={600}
+      footer={[
+        <Button key="close" onClick={onClose}>
+          {t('common.close')}
+        </Button>,
+        <Button
+          key="remove"
+          danger
+          disabled={size === 0 || busy !== null}
+          loading={busy === 'remove'}
+          onClick={() => void run('remove')}
+        >
+          {t('bulkTag.remove')}
+        </Button>,
+        <Button
+          key="add"
+          type="primary"
+          disabled={size === 0 || busy !== null}
+          loading={busy === 'add'}
+          onClick={() => void run('add')}
+        >
+          {t('bulkTag.add')}
+        </Button>,
+      ]}
+    >
+      <Flex vertical gap={12} data-testid="list-tagging">
+        <Typography.Text type="secondary">{t('tags.bulkHint')}</Typography.Text>
+        <Upload
+          accept=".csv,.txt,text/csv,text/plain"
+          maxCount={1}
+          showUploadList={false}
+          beforeUpload={(file) => {
+            file.text().then((content) => {
+              setText(content);
+              setFileName(file.name);
+              setResult(null);
+            }, showError);
+            return false;
+          }}
+        >
+          <Button icon={<UploadOutlined />}>{t('tags.bulkUpload')}</Button>
+        </Upload>
+        {fileName && <Typography.Text data-testid="list-file">{fileName}</Typography.Text>}
+        <Input.TextArea
+          rows={6}
+          value={text}
+          aria-label={t('tags.bulkPaste')}
+          placeholder={t('tags.bulkPaste')}
+          onChange={(event) => {
+            setText(event.target.value);
+            setFileName(null);
+            setResult(null);
+          }}
+        />
+        <Typography.Text type="secondary" data-testid="list-summary">
+          {t('tags.bulkSummary', {
+            ids: list.customerIds.length,
+            phones: list.phones.length,
+            ignored: list.ignored.length,
+          })}
+        </Typography.Text>
+        {result && <BulkTagOutcome action={result.action} result={result} />}
+      </Flex>
     </Modal>
   );
 }

@@ -5,10 +5,10 @@ import roaring from 'roaring';
 import type { Tx } from '../../../platform/db/index.ts';
 import type { ConditionRegistry, Rule } from '../rules.ts';
 import { compileRule } from '../sql.ts';
-import { dayOf } from '../time.ts';
+import { dayOf, startOfDay } from '../time.ts';
 import type { Bitmap } from './bsi.ts';
-import { rebuild, refreshCustomers, slide, workspaceTimeZone } from './loader.ts';
-import type { WorkspaceIndex } from './workspace-index.ts';
+import { rebuild, refreshCustomers, seqsOf, slide, workspaceTimeZone } from './loader.ts';
+import { eventKey, FACETS, type Facet, WINDOWS, type WorkspaceIndex } from './workspace-index.ts';
 
 const { RoaringBitmap32 } = roaring;
 
@@ -28,25 +28,30 @@ export const INDEXED_EVENTS = [
   'tag.deleted',
   'traits.changed',
 ] as const;
-const indexed: ReadonlySet<string> = new Set(INDEXED_EVENTS);
-/** Outbox rows read per catch-up; the rest wait for the next use. */
-const TAIL_LIMIT = 10_000;
+/** Outbox rows read per page of a catch-up. */
+const TAIL_PAGE = 10_000;
+/** Pages read per catch-up; the rest wait for the next use. */
+const TAIL_PAGES = 20;
 const CUSTOMER_KEYS = ['customerId', 'survivorId', 'mergedId', 'restoredId'];
-
-/** An outbox id not seen yet below the high-water mark may belong to a transaction still open; it is re-asked. */
-const GAP_SECONDS = 30;
-/** After a rebuild, this many recent events are applied again: they may have committed while it read. */
-const REBUILD_OVERLAP = 500;
 /** How long a SQL fallback's bitmap is kept while the index has not changed. */
 const FALLBACK_TTL_MS = 30_000;
 
+/**
+ * Where a catch-up stands, as transaction snapshots (pg_snapshot text): every event visible in `seen` has been
+ * applied. `own` is the transaction that took the snapshot: PostgreSQL shows a transaction its own xid as visible,
+ * but its rows were not committed yet, so they count as unseen.
+ */
+interface Mark {
+  snapshot: string;
+  own: string | null;
+}
+
 export interface State {
   index: WorkspaceIndex;
-  highWater: number;
-  gaps: Map<number, number>;
+  seen: Mark;
+  /** A catch-up in progress: the events visible in `upTo` and not in `seen`, read in id order after `afterId`. */
+  reading: (Mark & { afterId: number; reloadOnly: boolean }) | null;
   fallbacks: Map<string, { bitmap: Bitmap; version: number; at: number }>;
-  /** Customers reloaded since `takeChanged` was last called. */
-  changed: Set<string>;
 }
 
 export function customersOf(payload: unknown): string[] {
@@ -55,6 +60,39 @@ export function customersOf(payload: unknown): string[] {
   const ids = CUSTOMER_KEYS.map((k) => p[k]).filter((v): v is string => typeof v === 'string');
   if (Array.isArray(p.customerIds)) ids.push(...p.customerIds.filter((v): v is string => typeof v === 'string'));
   return ids;
+}
+
+/** Facets of the index each domain event can change; a type not listed here reloads them all. */
+const FACETS_CHANGED_BY: Partial<Record<string, readonly Facet[]>> = {
+  'event.tracked': ['events'],
+  'order.placed': ['orders'],
+  'order.updated': ['orders'],
+  'order.refunded': ['orders'],
+  'tag.added': ['tags'],
+  'tag.removed': ['tags'],
+  'traits.changed': ['traits'],
+};
+
+function trackedDelta(payload: Record<string, unknown>) {
+  const { customerId, name, occurredAt } = payload;
+  if (typeof customerId !== 'string' || typeof name !== 'string' || typeof occurredAt !== 'string') return null;
+  const at = new Date(occurredAt);
+  return Number.isNaN(at.getTime()) ? null : { customerId, name, at };
+}
+
+/** Counts one event in every window that holds its time, as a reload would (windows have no upper bound). */
+function applyTracked(index: WorkspaceIndex, seq: number, name: string, at: Date): void {
+  index.eventNames.add(name);
+  for (const w of WINDOWS) {
+    if (w === 0 || at >= startOfDay(index.day - w + 1, index.timeZone)) index.increment(eventKey(name, w), seq, 1);
+  }
+}
+
+async function currentMark(tx: Tx): Promise<Mark> {
+  const rows = await tx.query<{ snapshot: string; own: string | null }>(
+    'SELECT pg_current_snapshot()::text AS snapshot, pg_current_xact_id_if_assigned()::text AS own',
+  );
+  return rows[0]!;
 }
 
 export class AudienceEngine {
@@ -85,30 +123,18 @@ export class AudienceEngine {
     }
   }
 
-  /** Brings the index up to date and hands over the customers (ids) reloaded since the last call. */
-  takeChanged(state: State): string[] {
-    const changed = [...state.changed];
-    state.changed.clear();
-    return changed;
-  }
-
   private async current(tx: Tx, ws: string, now: Date): Promise<State> {
     let state = this.states.get(ws);
     const timeZone = state?.index.timeZone ?? (await workspaceTimeZone(tx, ws));
     const today = dayOf(now, timeZone);
     if (!state) {
-      const top = await tx.query<{ id: number | null }>(
-        'SELECT max(id) AS id FROM outbox_events WHERE workspace_id = $1',
-        [ws],
-      );
+      const before = await currentMark(tx);
       const index = await rebuild(tx, ws, today, now);
-      state = {
-        index,
-        highWater: Math.max(0, (top[0]?.id ?? 0) - REBUILD_OVERLAP),
-        gaps: new Map(),
-        fallbacks: new Map(),
-        changed: new Set(),
-      };
+      // Each statement of the rebuild saw what had committed when it began: events that committed meanwhile may or
+      // may not be in the index, so the first catch-up reloads them all (a reload is exact either way) instead of
+      // adding deltas that could count them twice.
+      const after = await currentMark(tx);
+      state = { index, seen: before, reading: { ...after, afterId: 0, reloadOnly: true }, fallbacks: new Map() };
       this.states.set(ws, state);
     }
     await this.tail(tx, state, now);
@@ -119,46 +145,92 @@ export class AudienceEngine {
     return state;
   }
 
-  /** Applies the outbox events committed since the last look: each one reloads the customers it names. */
+  /**
+   * Applies the outbox events committed since the last look. Most reload, for the customers they name, the facets
+   * they can have changed; a tracked event is applied as +1 to its counts instead (no read at all), unless the
+   * rebuild may already have counted it or the same customer is reloaded anyway.
+   */
   private async tail(tx: Tx, state: State, now: Date): Promise<void> {
-    const ws = state.index.workspaceId;
-    const gaps = [...state.gaps.keys()];
-    // One statement, so one snapshot: the ids that move the mark and the events applied are the same set. (Reading
-    // them with separate statements let an event commit in between, move the mark, and never be applied.)
-    const all = await tx.query<{ id: number; type: string; payload: unknown }>(
-      `SELECT id, type, CASE WHEN type = ANY($4::text[]) THEN payload END AS payload FROM outbox_events
-       WHERE workspace_id = $1 AND (id > $2 OR id = ANY($3::bigint[]))
-       ORDER BY id LIMIT ${TAIL_LIMIT}`,
-      [ws, state.highWater, gaps, INDEXED_EVENTS],
-    );
-    const rows = all.filter((r) => indexed.has(r.type));
-    const customers = new Set<string>();
-    for (const row of all) state.gaps.delete(row.id);
+    for (let page = 0; page < TAIL_PAGES; page++) {
+      state.reading ??= { ...(await currentMark(tx)), afterId: 0, reloadOnly: false };
+      const reading = state.reading;
+      // Everything older than the seen snapshot's xmin (bar its own transaction) was visible to it: the lower
+      // bound lets the (workspace_id, xid) index skip the workspace's history.
+      const rows = await tx.query<{ id: number; type: string; payload: unknown }>(
+        `SELECT id, type, payload FROM outbox_events
+         WHERE workspace_id = $1 AND type = ANY($2::text[]) AND id > $3
+           AND xid >= LEAST(pg_snapshot_xmin($4::pg_snapshot), coalesce($5::xid8, pg_snapshot_xmin($4::pg_snapshot)))
+           AND NOT (pg_visible_in_snapshot(xid, $4::pg_snapshot) AND xid IS DISTINCT FROM $5::xid8)
+           AND pg_visible_in_snapshot(xid, $6::pg_snapshot) AND xid IS DISTINCT FROM $7::xid8
+         ORDER BY id LIMIT ${TAIL_PAGE}`,
+        [
+          state.index.workspaceId,
+          INDEXED_EVENTS,
+          reading.afterId,
+          state.seen.snapshot,
+          state.seen.own,
+          reading.snapshot,
+          reading.own,
+        ],
+      );
+      await this.apply(tx, state.index, rows, reading.reloadOnly, now);
+      if (rows.length === TAIL_PAGE) {
+        reading.afterId = rows[rows.length - 1]!.id;
+        continue;
+      }
+      state.seen = { snapshot: reading.snapshot, own: reading.own };
+      state.reading = null;
+      return;
+    }
+  }
+
+  private async apply(
+    tx: Tx,
+    index: WorkspaceIndex,
+    rows: readonly { type: string; payload: unknown }[],
+    reloadOnly: boolean,
+    now: Date,
+  ): Promise<void> {
+    const reload = new Map<string, Set<Facet>>();
+    const deltas: { customerId: string; name: string; at: Date }[] = [];
     for (const row of rows) {
-      for (const id of customersOf(row.payload)) customers.add(id);
-      const tagId = (row.payload as { tagId?: unknown } | null)?.tagId;
+      const payload = (row.payload ?? {}) as Record<string, unknown>;
       // A deleted tag takes its rows with it (ON DELETE CASCADE) without naming the customers.
-      if (row.type === 'tag.deleted' && typeof tagId === 'string') {
-        state.index.categories.get('tag')?.delete(tagId);
-        state.index.version++;
+      if (row.type === 'tag.deleted' && typeof payload.tagId === 'string') {
+        index.categories.get('tag')?.delete(payload.tagId);
+        index.version++;
+      }
+      const delta = row.type === 'event.tracked' && !reloadOnly ? trackedDelta(payload) : null;
+      if (delta) {
+        deltas.push(delta);
+        continue;
+      }
+      const facets = FACETS_CHANGED_BY[row.type] ?? FACETS;
+      for (const id of customersOf(payload)) {
+        const set = reload.get(id) ?? new Set<Facet>();
+        for (const f of facets) set.add(f);
+        reload.set(id, set);
       }
     }
-    const newTop = all.reduce((top, r) => Math.max(top, r.id), state.highWater);
-    if (newTop > state.highWater) {
-      // Ids between the old and the new mark that this snapshot did not show are transactions still in flight:
-      // remember them for a while and ask for them again.
-      const seen = new Set(all.map((r) => r.id));
-      const nowMs = now.getTime();
-      if (newTop - state.highWater < 10_000)
-        for (let id = state.highWater + 1; id < newTop; id++) if (!seen.has(id)) state.gaps.set(id, nowMs);
-      state.highWater = newTop;
+    // A reload reads every committed row, the events of this batch included: adding their deltas would count twice.
+    const counted = deltas.filter((d) => !reload.get(d.customerId)?.has('events'));
+    if (counted.length > 0) {
+      const seqs = await seqsOf(tx, index.workspaceId, [...new Set(counted.map((d) => d.customerId))]);
+      for (const d of counted) {
+        const seq = seqs.get(d.customerId);
+        if (seq !== undefined) applyTracked(index, seq, d.name, d.at);
+      }
+      index.version++;
     }
-    for (const [id, at] of state.gaps) if (now.getTime() - at > GAP_SECONDS * 1000) state.gaps.delete(id);
-    if (customers.size > 0) {
-      await refreshCustomers(tx, state.index, [...customers]);
-      state.index.updatedAt = now;
-      for (const id of customers) state.changed.add(id);
+    const byFacets = new Map<string, { facets: Facet[]; customers: string[] }>();
+    for (const [id, facets] of reload) {
+      const key = [...facets].sort().join(',');
+      const group = byFacets.get(key) ?? { facets: [...facets], customers: [] };
+      group.customers.push(id);
+      byFacets.set(key, group);
     }
+    for (const group of byFacets.values()) await refreshCustomers(tx, index, group.customers, group.facets);
+    if (counted.length > 0 || reload.size > 0) index.updatedAt = now;
   }
 
   /** The customers (seqs) matching a rule now. */
@@ -194,31 +266,38 @@ export class AudienceEngine {
     return RoaringBitmap32.and(await walk(rule), index.alive);
   }
 
-  /** Whether one customer matches a rule; cheap enough to run for every event's customers. */
-  async matchesIn(tx: Tx, index: WorkspaceIndex, rule: Rule, seq: number): Promise<boolean> {
-    if (!index.alive.has(seq)) return false;
-    const walk = async (node: Rule): Promise<boolean> => {
+  /**
+   * Which of some customers (seqs) match a rule: bitmap algebra restricted to them, and SQL only for the nodes the
+   * index does not cover, asked about these customers alone — cheap for a batch of events' customers whatever the
+   * workspace's size.
+   */
+  async matchingAmong(tx: Tx, index: WorkspaceIndex, rule: Rule, seqs: Bitmap): Promise<Bitmap> {
+    const among = RoaringBitmap32.and(seqs, index.alive);
+    const walk = async (node: Rule): Promise<Bitmap> => {
       if (node.op !== undefined) {
-        if (node.op === 'not') return !(await walk(node.rule));
-        for (const child of node.rules) {
-          const hit = await walk(child);
-          if (node.op === 'and' && !hit) return false;
-          if (node.op === 'or' && hit) return true;
+        if (node.op === 'not') return RoaringBitmap32.andNot(among, await walk(node.rule));
+        if (node.op === 'or') {
+          const parts: Bitmap[] = [];
+          for (const child of node.rules) parts.push(await walk(child));
+          return RoaringBitmap32.orMany(parts);
         }
-        return node.op === 'and';
+        const out = among.clone();
+        for (const child of node.rules) if (!out.isEmpty) out.andInPlace(await walk(child));
+        return out;
       }
-      const known = this.registry.get(node.type).test?.(node, index, seq);
-      if (known !== undefined && known !== null) return known;
+      const known = this.registry.get(node.type).bitmap?.(node, index);
+      if (known) return RoaringBitmap32.and(known, among);
+      if (among.isEmpty) return among.clone();
       const compiled = compileRule(this.registry, node, {
         workspaceId: index.workspaceId,
         today: index.day,
         timeZone: index.timeZone,
       });
-      const rows = await tx.query(`SELECT 1 ${compiled.from} AND c.seq = $${compiled.params.length + 1}`, [
-        ...compiled.params,
-        seq,
-      ]);
-      return rows.length > 0;
+      const rows = await tx.query<{ seq: number }>(
+        `SELECT c.seq ${compiled.from} AND c.seq = ANY($${compiled.params.length + 1}::bigint[])`,
+        [...compiled.params, among.toArray()],
+      );
+      return new RoaringBitmap32(rows.map((r) => r.seq));
     };
     return walk(rule);
   }

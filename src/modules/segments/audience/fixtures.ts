@@ -134,16 +134,19 @@ export async function addOrder(tx: { query: Db['query'] }, ws: string, customer:
     );
 }
 
+/** Stores a random event and returns what `event.tracked` says of it. */
 export async function addEvent(tx: { query: Db['query'] }, ws: string, customer: string, rng: Rng, at: Date) {
   const props: Record<string, unknown> = {};
   if (rng.next() < 0.7) props.amount = rng.int(0, 100);
   if (rng.next() < 0.7) props.sku = rng.pick(['A', 'B', 'C']);
   if (rng.next() < 0.3) props.flag = rng.next() < 0.5;
+  const name = rng.pick(EVENT_NAMES);
   await tx.query(
     `INSERT INTO events (workspace_id, customer_id, type, name, properties, occurred_at, message_id)
      VALUES ($1, $2, 'track', $3, $4, $5, $6)`,
-    [ws, customer, rng.pick(EVENT_NAMES), JSON.stringify(props), at, rng.uuid()],
+    [ws, customer, name, JSON.stringify(props), at, rng.uuid()],
   );
+  return { customerId: customer, type: 'track', name, occurredAt: at.toISOString(), properties: props };
 }
 
 /** A random rule of up to `depth` levels over every condition type, with windows indexed and not. */

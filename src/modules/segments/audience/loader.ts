@@ -1,6 +1,6 @@
-// Fills a workspace index from PostgreSQL: the whole workspace on start (`rebuild`), a few customers after a
-// domain event (`refreshCustomers`), and the rolling windows when local days pass (`slide`). Every query reads
-// committed rows through server-side cursors, so a rebuild of millions of customers streams in batches.
+// Fills a workspace index from PostgreSQL: the whole workspace on start (`rebuild`, streamed through server-side
+// cursors, so millions of customers arrive in batches), some facets of a few customers after domain events
+// (`refreshCustomers`), and the rolling windows when local days pass (`slide`).
 import type { Queryable } from '../../../platform/db/index.ts';
 import { COUNTED_ORDER, ORDER_SPEND } from '../conditions/order.ts';
 import { startOfDay } from '../time.ts';
@@ -9,6 +9,8 @@ import {
   CATEGORICAL_ATTRIBUTES,
   CATEGORICAL_TRAITS,
   eventKey,
+  FACETS,
+  type Facet,
   type IndexedWindow,
   NUMERIC_TRAITS,
   orderKey,
@@ -82,96 +84,133 @@ export async function workspaceTimeZone(tx: Queryable, workspaceId: string): Pro
 /** A fresh index of the whole workspace with windows as of local day `day`. */
 export async function rebuild(tx: Queryable, workspaceId: string, day: number, now: Date): Promise<WorkspaceIndex> {
   const index = new WorkspaceIndex(workspaceId, await workspaceTimeZone(tx, workspaceId), day);
-  await load(tx, index, 'TRUE');
+  await load(tx, index, null, FACETS);
   index.builtAt = now;
   index.updatedAt = now;
   return index;
 }
 
-/** Loads the current state of some customers again (after `forget`), e.g. after a domain event touched them. */
-export async function refreshCustomers(tx: Queryable, index: WorkspaceIndex, customerIds: string[]): Promise<void> {
+/**
+ * Loads again what the index holds of some customers, for the facets a domain event may have changed (all of them
+ * after a merge; only the tags after a tag change): those dimensions are forgotten for the customers, then read.
+ */
+export async function refreshCustomers(
+  tx: Queryable,
+  index: WorkspaceIndex,
+  customerIds: readonly string[],
+  facets: readonly Facet[] = FACETS,
+): Promise<void> {
+  if (customerIds.length === 0 || facets.length === 0) return;
   const rows = await tx.query<{ seq: number }>(
     'SELECT seq FROM customers WHERE workspace_id = $1 AND id = ANY($2::uuid[])',
     [index.workspaceId, customerIds],
   );
   if (rows.length === 0) return;
-  for (const r of rows) index.forget(r.seq);
-  await load(tx, index, `c.id IN (${customerIds.map(lit).join(', ')})`);
+  for (const r of rows) index.forget(r.seq, facets);
+  await load(tx, index, customerIds, facets);
   index.version++;
 }
 
-async function load(tx: Queryable, index: WorkspaceIndex, customerFilter: string): Promise<void> {
+/** The seqs of customers, for callers that change the index in place (event deltas). */
+export async function seqsOf(tx: Queryable, workspaceId: string, customerIds: readonly string[]) {
+  const rows = await tx.query<{ id: string; seq: number }>(
+    'SELECT id, seq FROM customers WHERE workspace_id = $1 AND id = ANY($2::uuid[])',
+    [workspaceId, customerIds],
+  );
+  return new Map(rows.map((r) => [r.id, r.seq]));
+}
+
+/**
+ * Reads the facets of all customers (`customerIds` null: a rebuild, streamed through cursors) or of a few (plain
+ * queries: a cursor's DECLARE/FETCH/CLOSE would triple the round trips of a reload that returns a handful of rows).
+ */
+async function load(
+  tx: Queryable,
+  index: WorkspaceIndex,
+  customerIds: readonly string[] | null,
+  facets: readonly Facet[],
+): Promise<void> {
   const ws = lit(index.workspaceId);
+  const customerFilter = customerIds ? 'c.id = ANY($1::uuid[])' : 'TRUE';
+  const read = <R>(sql: string, each: (row: R) => void) =>
+    customerIds ? tx.query<R>(sql, [customerIds]).then((rows) => rows.forEach(each)) : stream(tx, sql, each);
   const sink = new Sink(index);
   const join = `JOIN customers c ON c.workspace_id = x.workspace_id AND c.id = x.customer_id`;
+  const wanted = new Set(facets);
 
-  const attrs = CATEGORICAL_ATTRIBUTES.join(', ');
-  await stream<Record<string, unknown> & { seq: number; alive: boolean; interests: string[] }>(
-    tx,
-    `SELECT c.seq, c.merged_into IS NULL AS alive, ${attrs}, c.interests FROM customers c
-     WHERE c.workspace_id = ${ws} AND ${customerFilter}`,
-    (row) => {
-      if (row.alive) sink.add(index.alive, row.seq);
-      for (const a of CATEGORICAL_ATTRIBUTES) {
-        const v = row[a];
-        if (v !== null && v !== undefined) sink.add(index.categoryOrCreate(`attr:${a}`, String(v)), row.seq);
-      }
-      for (const i of row.interests ?? []) sink.add(index.categoryOrCreate('attr:interests', i), row.seq);
-    },
-  );
+  if (wanted.has('profile')) {
+    const attrs = CATEGORICAL_ATTRIBUTES.join(', ');
+    await read<Record<string, unknown> & { seq: number; alive: boolean; interests: string[] }>(
+      `SELECT c.seq, c.merged_into IS NULL AS alive, ${attrs}, c.interests FROM customers c
+       WHERE c.workspace_id = ${ws} AND ${customerFilter}`,
+      (row) => {
+        if (row.alive) sink.add(index.alive, row.seq);
+        for (const a of CATEGORICAL_ATTRIBUTES) {
+          const v = row[a];
+          if (v !== null && v !== undefined) sink.add(index.categoryOrCreate(`attr:${a}`, String(v)), row.seq);
+        }
+        for (const i of row.interests ?? []) sink.add(index.categoryOrCreate('attr:interests', i), row.seq);
+      },
+    );
+  }
 
-  await stream<Record<string, unknown> & { seq: number }>(
-    tx,
-    `SELECT c.seq, ${[...CATEGORICAL_TRAITS, ...NUMERIC_TRAITS].map((t) => `x.${t}`).join(', ')}
-     FROM customer_traits x ${join} WHERE x.workspace_id = ${ws} AND ${customerFilter}`,
-    (row) => {
-      for (const t of CATEGORICAL_TRAITS) {
-        const v = row[t];
-        if (v !== null && v !== undefined) sink.add(index.categoryOrCreate(`trait:${t}`, String(v)), row.seq);
-      }
-      for (const t of NUMERIC_TRAITS) {
-        const v = row[t];
-        if (v !== null && v !== undefined) sink.num(`trait:${t}`, row.seq, Number(v));
-      }
-    },
-  );
+  if (wanted.has('traits')) {
+    await read<Record<string, unknown> & { seq: number }>(
+      `SELECT c.seq, ${[...CATEGORICAL_TRAITS, ...NUMERIC_TRAITS].map((t) => `x.${t}`).join(', ')}
+       FROM customer_traits x ${join} WHERE x.workspace_id = ${ws} AND ${customerFilter}`,
+      (row) => {
+        for (const t of CATEGORICAL_TRAITS) {
+          const v = row[t];
+          if (v !== null && v !== undefined) sink.add(index.categoryOrCreate(`trait:${t}`, String(v)), row.seq);
+        }
+        for (const t of NUMERIC_TRAITS) {
+          const v = row[t];
+          if (v !== null && v !== undefined) sink.num(`trait:${t}`, row.seq, Number(v));
+        }
+      },
+    );
+  }
 
-  await stream<{ seq: number; tag_id: string }>(
-    tx,
-    `SELECT c.seq, x.tag_id FROM customer_tags x ${join} WHERE x.workspace_id = ${ws} AND ${customerFilter}`,
-    (row) => sink.add(index.categoryOrCreate('tag', row.tag_id), row.seq),
-  );
+  if (wanted.has('tags')) {
+    await read<{ seq: number; tag_id: string }>(
+      `SELECT c.seq, x.tag_id FROM customer_tags x ${join} WHERE x.workspace_id = ${ws} AND ${customerFilter}`,
+      (row) => sink.add(index.categoryOrCreate('tag', row.tag_id), row.seq),
+    );
+  }
 
-  await stream<{ seq: number; kind: string }>(
-    tx,
-    `SELECT DISTINCT c.seq, x.kind FROM customer_identities x ${join}
-     WHERE x.workspace_id = ${ws} AND ${customerFilter}`,
-    (row) => sink.add(index.categoryOrCreate('identity', row.kind), row.seq),
-  );
+  if (wanted.has('identities')) {
+    await read<{ seq: number; kind: string }>(
+      `SELECT DISTINCT c.seq, x.kind FROM customer_identities x ${join}
+       WHERE x.workspace_id = ${ws} AND ${customerFilter}`,
+      (row) => sink.add(index.categoryOrCreate('identity', row.kind), row.seq),
+    );
+  }
 
   const since = (w: IndexedWindow) => lit(startOfDay(index.day - w + 1, index.timeZone));
   const filterOf = (w: IndexedWindow, column: string) => (w === 0 ? '' : ` FILTER (WHERE x.${column} >= ${since(w)})`);
-  await stream<Record<string, number> & { seq: number }>(
-    tx,
-    `SELECT c.seq, ${WINDOWS.map((w) => `count(*)${filterOf(w, 'placed_at')} AS n${w}, coalesce(sum(${ORDER_SPEND.replace(/(paid_fen|refunded_fen)/g, 'x.$1')})${filterOf(w, 'placed_at')}, 0)::bigint AS s${w}`).join(', ')}
-     FROM orders x ${join} WHERE x.workspace_id = ${ws} AND x.${COUNTED_ORDER} AND ${customerFilter} GROUP BY c.seq`,
-    (row) => {
-      for (const w of WINDOWS) {
-        if (row[`n${w}`]! > 0) sink.num(orderKey('count', w), row.seq, row[`n${w}`]!);
-        if (row[`s${w}`]! > 0) sink.num(orderKey('spend', w), row.seq, row[`s${w}`]!);
-      }
-    },
-  );
+  if (wanted.has('orders')) {
+    await read<Record<string, number> & { seq: number }>(
+      `SELECT c.seq, ${WINDOWS.map((w) => `count(*)${filterOf(w, 'placed_at')} AS n${w}, coalesce(sum(${ORDER_SPEND.replace(/(paid_fen|refunded_fen)/g, 'x.$1')})${filterOf(w, 'placed_at')}, 0)::bigint AS s${w}`).join(', ')}
+       FROM orders x ${join} WHERE x.workspace_id = ${ws} AND x.${COUNTED_ORDER} AND ${customerFilter} GROUP BY c.seq`,
+      (row) => {
+        for (const w of WINDOWS) {
+          if (row[`n${w}`]! > 0) sink.num(orderKey('count', w), row.seq, row[`n${w}`]!);
+          if (row[`s${w}`]! > 0) sink.num(orderKey('spend', w), row.seq, row[`s${w}`]!);
+        }
+      },
+    );
+  }
 
-  await stream<Record<string, number> & { seq: number; name: string }>(
-    tx,
-    `SELECT c.seq, x.name, ${WINDOWS.map((w) => `count(*)${filterOf(w, 'occurred_at')} AS n${w}`).join(', ')}
-     FROM events x ${join} WHERE x.workspace_id = ${ws} AND ${customerFilter} GROUP BY c.seq, x.name`,
-    (row) => {
-      index.eventNames.add(row.name);
-      for (const w of WINDOWS) if (row[`n${w}`]! > 0) sink.num(eventKey(row.name, w), row.seq, row[`n${w}`]!);
-    },
-  );
+  if (wanted.has('events')) {
+    await read<Record<string, number> & { seq: number; name: string }>(
+      `SELECT c.seq, x.name, ${WINDOWS.map((w) => `count(*)${filterOf(w, 'occurred_at')} AS n${w}`).join(', ')}
+       FROM events x ${join} WHERE x.workspace_id = ${ws} AND ${customerFilter} GROUP BY c.seq, x.name`,
+      (row) => {
+        index.eventNames.add(row.name);
+        for (const w of WINDOWS) if (row[`n${w}`]! > 0) sink.num(eventKey(row.name, w), row.seq, row[`n${w}`]!);
+      },
+    );
+  }
   sink.flush();
 }
 

@@ -22,6 +22,19 @@ export const NUMERIC_TRAITS = [
   'clv_predicted_fen',
 ];
 
+/** What a customer's index entries are grouped by, so a domain event reloads only what it can have changed. */
+export const FACETS = ['profile', 'traits', 'tags', 'identities', 'orders', 'events'] as const;
+export type Facet = (typeof FACETS)[number];
+/** The dimension names (or `name:` prefixes) each facet fills; `alive` belongs to the profile. */
+const FACET_PREFIXES: Record<Facet, string[]> = {
+  profile: ['attr'],
+  traits: ['trait'],
+  tags: ['tag'],
+  identities: ['identity'],
+  orders: ['order'],
+  events: ['event'],
+};
+
 export const orderKey = (measure: 'count' | 'spend', window: IndexedWindow) => `order:${measure}:${window}`;
 export const eventKey = (name: string, window: IndexedWindow) => `event:${name}:${window}`;
 
@@ -93,11 +106,19 @@ export class WorkspaceIndex {
     this.number(key).set(seq, value);
   }
 
-  /** Removes a customer from every bitmap, before its current state is loaded again. */
-  forget(seq: number): void {
-    this.alive.remove(seq);
-    for (const values of this.categories.values()) for (const b of values.values()) b.remove(seq);
-    for (const bsi of this.numbers.values()) bsi.set(seq, null);
+  /** Removes a customer from the dimensions of some facets, before their current state is loaded again. */
+  forget(seq: number, facets: readonly Facet[] = FACETS): void {
+    const prefixes = facets.flatMap((f) => FACET_PREFIXES[f]);
+    const ours = (key: string) => prefixes.some((p) => key === p || key.startsWith(`${p}:`));
+    if (facets.includes('profile')) this.alive.remove(seq);
+    for (const [dim, values] of this.categories) if (ours(dim)) for (const b of values.values()) b.remove(seq);
+    for (const [key, bsi] of this.numbers) if (ours(key)) bsi.set(seq, null);
+  }
+
+  /** Adds to a customer's count in a numeric dimension (an event's delta), or gives the dimension up to SQL. */
+  increment(key: string, seq: number, by: number): void {
+    if (this.uncovered.has(key)) return;
+    this.setNumber(key, seq, (this.numbers.get(key)?.get(seq) ?? 0) + by);
   }
 
   memoryBytes(): number {
