@@ -106,7 +106,11 @@ function messages(): unknown[] {
 async function throughApi(batches: unknown[][]): Promise<{ seconds: number; workspaceId: string }> {
   const db = openPostgres(urlOf(API_DB), CONCURRENCY + 4);
   const config = {
-    ...loadConfig({ LOG_LEVEL: 'silent', SIYU_RATE_LIMIT_KEY_PER_MINUTE: '100000000' }),
+    ...loadConfig({
+      LOG_LEVEL: 'silent',
+      SIYU_RATE_LIMIT_KEY_PER_MINUTE: '100000000',
+      SIYU_RATE_LIMIT_IP_PER_MINUTE: '100000000',
+    }),
     port: 0,
     host: '127.0.0.1',
     databaseUrl: urlOf(API_DB),
@@ -130,8 +134,9 @@ async function throughApi(batches: unknown[][]): Promise<{ seconds: number; work
       ),
     );
     const url = `${(await siyu.listen()).replace('0.0.0.0', '127.0.0.1')}/v1/batch`;
-    const bodies = batches.map((batch) => JSON.stringify({ batch }));
-    const post = async (body: string) => {
+    // Encoded before the clock starts, so that the load generator's own work is as small as it can be.
+    const bodies = batches.map((batch) => Buffer.from(JSON.stringify({ batch })));
+    const post = async (body: Buffer) => {
       const res = await fetch(url, {
         method: 'POST',
         headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
@@ -146,7 +151,7 @@ async function throughApi(batches: unknown[][]): Promise<{ seconds: number; work
     const started = performance.now();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
-        while (next < bodies.length) await post(bodies[next++] as string);
+        while (next < bodies.length) await post(bodies[next++] as Buffer);
       }),
     );
     return { seconds: (performance.now() - started) / 1000, workspaceId };

@@ -20,13 +20,13 @@ export {
 } from './profiles.ts';
 export {
   findIdentities,
-  lockCustomers,
   lockIdentities,
   mergeCustomers,
   type Resolution,
   resolveCustomer,
   resolveSightings,
   type Sighting,
+  survivorsOf,
   touchSeen,
   unmergeCustomers,
 } from './resolution.ts';

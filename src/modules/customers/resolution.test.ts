@@ -4,7 +4,7 @@ import { createWorkspace } from '../../platform/workspaces.ts';
 import { normalizeIdentity } from './identities.ts';
 import { CustomerParticipants } from './participants.ts';
 import { getCustomerRow } from './profiles.ts';
-import { resolveCustomer, unmergeCustomers } from './resolution.ts';
+import { resolveCustomer, touchSeen, unmergeCustomers } from './resolution.ts';
 
 let t: TestDatabase;
 let ws: string;
@@ -90,6 +90,25 @@ test('the merge rule is deterministic whatever the order of identities in the ca
   const r = await resolve([id('user_id', 'u-77'), id('pos_customer_id', 'pos-9'), id('member_card', ' vip-001 ')]);
   expect(r.customerId).toBe(a.customerId);
   expect(new Set(r.merged)).toEqual(new Set([b.customerId, c.customerId]));
+});
+
+test('seen times of a customer merged away widen the survivor, and only ever widen', async () => {
+  const older = await resolve([id('user_id', 'seen-old')], {}, new Date('2026-03-10T00:00:00Z'));
+  const newer = await resolve([id('user_id', 'seen-new')], {}, new Date('2026-03-20T00:00:00Z'));
+  await resolve([id('user_id', 'seen-old'), id('user_id', 'seen-new')], {}, new Date('2026-03-15T00:00:00Z'));
+  // Tracked events of the merged profile, handled after the merge (as the events.seen subscriber may be).
+  await t.db.tenant(ws, (tx) =>
+    touchSeen(tx, ws, [
+      { customerId: newer.customerId, at: new Date('2026-02-01T00:00:00Z') },
+      { customerId: newer.customerId, at: new Date('2026-03-12T00:00:00Z') },
+      { customerId: older.customerId, at: new Date('2026-04-01T00:00:00Z') },
+    ]),
+  );
+  const survivor = await t.db.tenant(ws, (tx) => getCustomerRow(tx, ws, older.customerId));
+  expect([survivor.first_seen_at, survivor.last_seen_at]).toEqual([
+    new Date('2026-02-01T00:00:00Z'),
+    new Date('2026-04-01T00:00:00Z'),
+  ]);
 });
 
 test('customer seq numbers are dense and unique per workspace', async () => {

@@ -94,86 +94,60 @@ export async function findIdentities(
 }
 
 /**
- * Locks customer rows in id order, the one order every batch uses, so batches sharing customers queue, not deadlock.
- * Each row is found by its key and locked as the sorted ids are walked (one probe per id, however young the
- * statistics), which is what keeps the order.
+ * Merges and unmerges move a customer's rows (events, orders, tags, identities) to another profile. Writers that
+ * looked a customer up and then write rows for it (ingestion batches) must not interleave with one, or a row
+ * written for a customer just merged away would stay behind. They hold this workspace lock shared, merges hold it
+ * exclusive: one lock in the lock manager instead of a row lock on every customer a batch names.
  */
-export async function lockCustomers(tx: Tx, workspaceId: string, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await tx.query(
-    `SELECT c.id FROM (SELECT DISTINCT id FROM unnest($2::uuid[]) AS id ORDER BY id) AS u
-       CROSS JOIN LATERAL (SELECT id FROM customers WHERE workspace_id = $1 AND id = u.id FOR UPDATE) AS c`,
-    [workspaceId, ids],
-  );
+export async function holdMerges(tx: Tx, workspaceId: string, mode: 'shared' | 'exclusive'): Promise<void> {
+  const fn = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
+  await tx.query(`SELECT ${fn}(hashtextextended($1, 0))`, [`customers:merge:${workspaceId}`]);
 }
 
-/** The first and last time a customer was seen, as read under its lock. */
-export type SeenSpan = { first: Date | null; last: Date | null };
-
-/**
- * Holds these customers until commit so that no merge can take them away meanwhile (FOR KEY SHARE, in id order as
- * lockCustomers: it blocks a merge's FOR UPDATE but not other batches, which only read or widen the rows). Returns, for those
- * already merged, the surviving profile (followed through chains of merges), and the seen span of the others.
- */
-export async function holdCustomers(
-  tx: Tx,
-  workspaceId: string,
-  ids: readonly string[],
-): Promise<{ redirect: Map<string, string>; spans: Map<string, SeenSpan> }> {
-  const redirect = new Map<string, string>();
-  const spans = new Map<string, SeenSpan>();
-  let pending = [...new Set(ids)].sort();
+/** Where each of these customers lives now: itself, or the survivor it was merged into (followed through chains). */
+export async function survivorsOf(tx: Tx, workspaceId: string, ids: readonly string[]): Promise<Map<string, string>> {
+  const survivor = new Map<string, string>();
+  let pending = [...new Set(ids)];
   for (let hops = 0; pending.length > 0 && hops < 20; hops++) {
-    const rows = await tx.query<{
-      id: string;
-      merged_into: string | null;
-      first_seen_at: Date | null;
-      last_seen_at: Date | null;
-    }>(
-      `SELECT c.id, c.merged_into, c.first_seen_at, c.last_seen_at
-         FROM (SELECT DISTINCT id FROM unnest($2::uuid[]) AS id ORDER BY id) AS u
-         CROSS JOIN LATERAL (
-           SELECT id, merged_into, first_seen_at, last_seen_at FROM customers
-            WHERE workspace_id = $1 AND id = u.id FOR KEY SHARE
-         ) AS c`,
+    const rows = await tx.query<{ id: string; merged_into: string | null }>(
+      `SELECT id, merged_into FROM customers WHERE workspace_id = $1 AND id = ANY($2::uuid[])`,
       [workspaceId, pending],
     );
-    const next = new Map<string, string>();
-    for (const r of rows) {
-      if (r.merged_into) next.set(r.id, r.merged_into);
-      else spans.set(r.id, { first: r.first_seen_at, last: r.last_seen_at });
-    }
-    for (const [from, to] of redirect) redirect.set(from, next.get(to) ?? to);
-    for (const [from, to] of next) if (!redirect.has(from)) redirect.set(from, to);
-    pending = [...new Set(next.values())].filter((id) => !spans.has(id)).sort();
+    const next = new Map(rows.map((r) => [r.id, r.merged_into]));
+    for (const id of pending) if (!next.get(id)) survivor.set(id, id);
+    for (const [from, to] of survivor) if (next.get(to)) survivor.set(from, next.get(to) as string);
+    for (const [id, into] of next) if (into && !survivor.has(id)) survivor.set(id, into);
+    pending = [...new Set([...next.values()].filter((into): into is string => !!into))];
   }
-  return { redirect, spans };
+  return survivor;
 }
 
 /**
- * Widens first/last seen of each customer to the times given. Customers whose span, as read under their lock
- * (`known`), already covers the times are left alone: spans only widen, so a batch of events inside the known
- * span of its customers writes nothing. The rows that do widen are locked in id order, so two batches widening
- * the same customers queue rather than deadlock.
+ * Widens first/last seen of each customer (or of the profile it was merged into) to the times given. Spans only
+ * widen, so customers whose span already covers the times are not written. The rows are locked in id order, so two
+ * callers widening the same customers queue rather than deadlock.
  */
 export async function touchSeen(
   tx: Tx,
   workspaceId: string,
   seen: readonly { customerId: string; at: Date }[],
-  known: ReadonlyMap<string, SeenSpan> = new Map(),
 ): Promise<void> {
+  if (seen.length === 0) return;
+  const survivors = await survivorsOf(
+    tx,
+    workspaceId,
+    seen.map((s) => s.customerId),
+  );
   const span = new Map<string, { first: Date; last: Date }>();
   for (const s of seen) {
-    const cur = span.get(s.customerId);
-    if (!cur) span.set(s.customerId, { first: s.at, last: s.at });
+    const id = survivors.get(s.customerId);
+    if (!id) continue;
+    const cur = span.get(id);
+    if (!cur) span.set(id, { first: s.at, last: s.at });
     else {
       if (s.at < cur.first) cur.first = s.at;
       if (s.at > cur.last) cur.last = s.at;
     }
-  }
-  for (const [id, s] of span) {
-    const k = known.get(id);
-    if (k?.first && k.last && s.first >= k.first && s.last <= k.last) span.delete(id);
   }
   if (span.size === 0) return;
   const ids = [...span.keys()];
@@ -318,11 +292,14 @@ function linkedGroups(open: readonly number[], keysOf: readonly string[][]): Unr
  * customer where calls one by one would create two and merge them: the result is the same profile, without a
  * merge of a customer that existed for a moment.)
  *
- * Lock order, the same in every batch so concurrent ones queue instead of deadlocking: the workspace's turn (only
- * with merges or profiles), identities, customers FOR UPDATE (merges), customers FOR KEY SHARE (all existing
- * ones), rows `write` inserts, customers widening their seen span, and last the workspace's customer-number row.
- * `write` runs before new customers are written, so that row, which every creator of customers needs, is held
- * only for the few statements before commit.
+ * First and last seen are not widened here: the caller widens them later, set-based (ingestion does it in a
+ * subscriber of its `event.tracked`), so that batches naming the same customers do not queue on their rows.
+ *
+ * Lock order, the same in every batch so concurrent ones queue instead of deadlocking: merges held off (shared),
+ * the workspace's turn (only with merges or profiles), identities, customers FOR UPDATE (inside resolveCustomer),
+ * a merge's exclusive hold, rows `write` inserts, and last the workspace's customer-number row. `write` runs
+ * before new customers are written, so that row, which every creator of customers needs, is held only for the few
+ * statements before commit.
  */
 export async function resolveSightings<T>(
   tx: Tx,
@@ -333,6 +310,8 @@ export async function resolveSightings<T>(
   write: (customerIds: string[]) => Promise<T>,
 ): Promise<T> {
   if (sightings.some((s) => s.identities.length === 0)) throw new AppError(400, 'customer.identity_required');
+  // Before the first look: an owner found below stays the owner of its rows until this transaction ends.
+  await holdMerges(tx, workspaceId, 'shared');
   const keysOf = sightings.map((s) => s.identities.map(identityKey));
   const identityOf = new Map<string, Identity>();
   sightings.forEach((s, n) => {
@@ -366,7 +345,6 @@ export async function resolveSightings<T>(
   const created: { id: string; keys: string[]; first: Date; last: Date }[] = [];
   const attached: { customerId: string; key: string }[] = [];
   const exactOnes: number[] = [];
-  const exactOwners = new Set<string>();
   if (open.length > 0) {
     const groups = linkedGroups(open, keysOf);
     if (groups.some(exact)) await takeTurn();
@@ -382,7 +360,6 @@ export async function resolveSightings<T>(
         // should that deadlock with a batch holding the turn, PostgreSQL aborts one and the request runs again.
         await takeTurn();
         exactOnes.push(...g.sightings);
-        for (const o of owners) exactOwners.add(o);
       } else if (owners.size === 1) {
         const customerId = [...owners][0] as string;
         for (const n of g.sightings) customerOf[n] = customerId;
@@ -401,22 +378,9 @@ export async function resolveSightings<T>(
     }
   }
   exactOnes.sort((a, b) => a - b);
-  await lockCustomers(tx, workspaceId, [...exactOwners].sort());
-  const fresh = new Set(created.map((c) => c.id));
-  const existing = new Set([...customerOf.filter((c) => c && !fresh.has(c)), ...exactOwners]);
-  const { redirect, spans } = await holdCustomers(tx, workspaceId, [...existing]);
-  const seenOf = (ids: readonly string[]) =>
-    sightings.flatMap((s, n) => {
-      const customerId = ids[n] as string;
-      return customerId && !fresh.has(customerId) ? [{ customerId, at: s.at }] : [];
-    });
-  // Exact resolution may create a customer, which takes the customer-number row: every row lock it could still
-  // wait for (widening the known customers' seen span) is taken before it, as in batches without it.
-  if (exactOnes.length > 0) {
-    await touchSeen(tx, workspaceId, seenOf(customerOf.map((c) => redirect.get(c) ?? c)), spans);
-  }
 
   // Exact resolution in the sightings' order, so that a later identify sees what an earlier one created.
+  const redirect = new Map<string, string>();
   const resolvedSets = new Map<string, string>();
   for (const n of exactOnes) {
     const s = sightings[n] as Sighting;
@@ -435,8 +399,7 @@ export async function resolveSightings<T>(
     resolvedSets.set(setKey, r.customerId);
     for (const m of r.merged) redirect.set(m, r.customerId);
   }
-  // A customer resolved above may have been merged away by a later sighting (or by a merge committed before we
-  // held it): follow it to the survivor.
+  // A customer resolved above may have been merged away by a later sighting: follow it to the survivor.
   const survivor = (id: string) => {
     let at = id;
     for (let hops = 0; hops < 100 && redirect.has(at); hops++) at = redirect.get(at) as string;
@@ -445,9 +408,6 @@ export async function resolveSightings<T>(
   const customerIds = customerOf.map(survivor);
 
   const result = await write(customerIds);
-
-  // Exact resolution has widened its customers already (and may have changed spans by merges): only the others.
-  await touchSeen(tx, workspaceId, seenOf(customerIds), exactOnes.length > 0 ? new Map() : spans);
   await createCustomers(tx, workspaceId, created, attached, identityOf);
   return result;
 }
@@ -554,6 +514,7 @@ export async function mergeCustomers(
   reason: string,
 ): Promise<string> {
   if (survivorId === mergedId) throw conflict('customer.merge_self');
+  await holdMerges(tx, workspaceId, 'exclusive');
   const rows = await tx.query<CustomerRow>(
     `SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE workspace_id = $1 AND id = $2 FOR UPDATE`,
     [workspaceId, mergedId],
@@ -621,6 +582,7 @@ export async function unmergeCustomers(
   workspaceId: string,
   mergeId: string,
 ): Promise<{ survivorId: string; restoredId: string }> {
+  await holdMerges(tx, workspaceId, 'exclusive');
   const rows = await tx.query<{ survivor_id: string; merged_id: string; moved: MergeRecord; unmerged_at: Date | null }>(
     `SELECT survivor_id, merged_id, moved, unmerged_at FROM customer_merges
       WHERE workspace_id = $1 AND id = $2 FOR UPDATE`,

@@ -146,10 +146,10 @@ test('an orders xlsx groups item rows by order number, reports bad rows, and re-
     { total_fen: 5600, placed_at: new Date('2025-03-01T06:30:00.000Z'), n: 2 },
     { total_fen: 3000, placed_at: new Date('2025-03-05T00:00:00.000Z'), n: 1 },
   ]);
-  const announcedBefore = await count(`SELECT count(*)::int AS n FROM outbox_events WHERE type LIKE 'order.%'`);
+  const announcedBefore = await count(`SELECT count(*)::int AS n FROM domain_events WHERE type LIKE 'order.%'`);
   const again = await owner.post('/api/imports', upload);
   expect(again.body.imported).toBe(2);
-  expect(await count(`SELECT count(*)::int AS n FROM outbox_events WHERE type LIKE 'order.%'`)).toBe(announcedBefore);
+  expect(await count(`SELECT count(*)::int AS n FROM domain_events WHERE type LIKE 'order.%'`)).toBe(announcedBefore);
 });
 
 test('an upload that is not a spreadsheet is a 400', async () => {

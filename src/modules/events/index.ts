@@ -1,7 +1,10 @@
 // The events module's door: Segment-compatible ingestion, orders, imports, and their part in merges and the
 // customer timeline.
+import type { Tx } from '../../platform/db/index.ts';
 import { addMessages } from '../../platform/i18n/index.ts';
+import type { DomainEvent } from '../../platform/jobs/index.ts';
 import type { SiyuModule } from '../../platform/module.ts';
+import { touchSeen } from '../customers/index.ts';
 import type { CustomerParticipants } from '../customers/participants.ts';
 import en from './locales/en.json' with { type: 'json' };
 import zhCN from './locales/zh-CN.json' with { type: 'json' };
@@ -28,5 +31,26 @@ export function eventsModule(deps: { participants: CustomerParticipants }): Siyu
       'import.run': ['owner', 'admin', 'operator'],
     },
     routes: eventRoutes(deps.participants),
+    subscribers: [
+      {
+        // Ingestion leaves first/last seen to this subscriber: a batch of tracked events widens each customer's
+        // span once, and concurrent ingestion batches naming the same customers never queue on their rows.
+        name: 'events.seen',
+        events: ['event.tracked'],
+        handle: (event, tx) => widenSeen([event], tx),
+        handleMany: widenSeen,
+      },
+    ],
   };
+}
+
+function widenSeen(events: DomainEvent[], tx: Tx): Promise<void> {
+  const seen: { customerId: string; at: Date }[] = [];
+  for (const e of events) {
+    const { customerId, occurredAt } = (e.payload ?? {}) as { customerId?: unknown; occurredAt?: unknown };
+    if (typeof customerId === 'string' && typeof occurredAt === 'string') {
+      seen.push({ customerId, at: new Date(occurredAt) });
+    }
+  }
+  return touchSeen(tx, events[0]?.workspaceId ?? '', seen);
 }

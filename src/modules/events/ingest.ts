@@ -2,9 +2,9 @@
 // customers and written set-based (customers found, created or widened a batch at a time, one events insert, one
 // outbox insert), so that a batch costs a handful of statements rather than several per event.
 import type { BatchMessage } from '../../contracts/events.ts';
-import { sqlState, type Tx, UNIQUE_VIOLATION } from '../../platform/db/index.ts';
+import type { Tx } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
-import { emitMany } from '../../platform/jobs/index.ts';
+import { packedEmitSql } from '../../platform/jobs/index.ts';
 import {
   type CustomerParticipants,
   cleanProfile,
@@ -171,25 +171,61 @@ export interface IngestOutcome {
   results: { customerId: string; duplicate: boolean }[];
 }
 
-/** The scalar properties subscribers see in `event.tracked`; whole payloads stay in the events table. */
-function propertiesSubset(properties: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  let n = 0;
-  for (const [key, value] of Object.entries(properties)) {
-    if (n >= 20) break;
-    if (typeof value === 'number' || typeof value === 'boolean' || (typeof value === 'string' && value.length <= 200)) {
-      out[key] = value;
-      n++;
-    }
-  }
-  return out;
+/**
+ * What subscribers learn of each stored event (`event.tracked`): who, what, when and where, and its messageId,
+ * by which a subscriber that needs the properties reads them from the events table.
+ */
+const TRACKED_PAYLOAD = `jsonb_build_object('customerId', customer_id, 'type', type, 'name', name, 'channel', channel,
+  'occurredAt', occurred_at, 'messageId', message_id)`;
+
+/**
+ * Stores the events and announces them in one statement: the rows travel once, as one JSON document (node-postgres
+ * escapes text[] parameters character by character, which costs more CPU than the insert), and the announcement is
+ * packed from what the insert returned. A messageId stored meanwhile (or before, for messages that were not looked
+ * up first) is skipped by the unique index. Returns the messageIds written.
+ */
+async function writeEvents(
+  tx: Tx,
+  workspaceId: string,
+  messages: readonly Normalized[],
+  customerIds: readonly string[],
+  receivedAt: Date,
+): Promise<Set<string>> {
+  const rows = messages.map((m, n) => ({
+    c: customerIds[n],
+    t: m.type,
+    n: m.name,
+    p: m.properties,
+    ch: m.channel,
+    o: m.occurredAt,
+    m: m.messageId,
+  }));
+  const [outcome] = await tx.query<{ written: number; ids: string[] | null }>(
+    `WITH ins AS (
+       INSERT INTO events (workspace_id, customer_id, type, name, properties, channel, occurred_at, received_at,
+                           message_id)
+       SELECT $1, x.c, x.t, x.n, x.p, x.ch, x.o, $2, x.m
+         FROM jsonb_to_recordset($3::jsonb) AS x(c uuid, t text, n text, p jsonb, ch text, o timestamptz, m text)
+       ON CONFLICT (workspace_id, message_id) DO NOTHING
+       RETURNING customer_id, type, name, channel, occurred_at, message_id
+     ), ${packedEmitSql('tracked', 'event.tracked', 'ins', TRACKED_PAYLOAD, '$1')}
+     SELECT count(*)::int AS written, CASE WHEN count(*) < $4 THEN array_agg(message_id) END AS ids,
+            (SELECT count(*) FROM tracked_notified) AS notified
+       FROM ins`,
+    [workspaceId, receivedAt, JSON.stringify(rows), messages.length],
+  );
+  const all = messages.map((m) => m.messageId);
+  return new Set(outcome?.ids ?? (outcome?.written === all.length ? all : []));
 }
 
 /**
  * Writes normalised messages in one transaction. A messageId already stored (or repeated within the batch) is a
  * duplicate and changes nothing. The others are resolved to customers all at once (`resolveSightings`: set-based
- * unless a message merges customers or changes a profile), then written with one insert for the events and one
- * for their `event.tracked` announcements.
+ * unless a message merges customers or changes a profile), then stored and announced by one statement.
+ *
+ * Only messages that change a profile are looked up by messageId before they are resolved: applying a retried
+ * identify again could undo a later change to the profile. A retried track resolves to the customer its first
+ * delivery landed on (or that customer's survivor) and is then skipped by the unique index, so it needs no lookup.
  */
 export async function ingest(
   tx: Tx,
@@ -202,15 +238,19 @@ export async function ingest(
     customerId: '',
     duplicate: false,
   }));
-  const stored = await tx.query<{ message_id: string; customer_id: string }>(
-    // One probe of the messageId index per message: with young statistics `message_id = ANY($2)` was planned as a
-    // scan of every event of the workspace.
-    `SELECT e.message_id, e.customer_id FROM unnest($2::text[]) AS m(id)
-       CROSS JOIN LATERAL (
-         SELECT message_id, customer_id FROM events WHERE workspace_id = $1 AND message_id = m.id LIMIT 1
-       ) AS e`,
-    [workspaceId, messages.map((m) => m.messageId)],
-  );
+  const profiled = messages.filter((m) => m.profile).map((m) => m.messageId);
+  const stored =
+    profiled.length === 0
+      ? []
+      : await tx.query<{ message_id: string; customer_id: string }>(
+          // One probe of the messageId index per message: with young statistics `message_id = ANY($2)` was planned
+          // as a scan of every event of the workspace.
+          `SELECT e.message_id, e.customer_id FROM jsonb_array_elements_text($2::jsonb) AS m(id)
+             CROSS JOIN LATERAL (
+               SELECT message_id, customer_id FROM events WHERE workspace_id = $1 AND message_id = m.id LIMIT 1
+             ) AS e`,
+          [workspaceId, JSON.stringify(profiled)],
+        );
   const known = new Map(stored.map((s) => [s.message_id, s.customer_id]));
   const fresh: Normalized[] = [];
   const freshAt: number[] = [];
@@ -229,54 +269,10 @@ export async function ingest(
 
   const sightings = fresh.map((m) => ({ identities: m.identities, profile: m.profile, at: m.occurredAt }));
   await resolveSightings(tx, participants, workspaceId, sightings, 'identify', async (customerIds) => {
-    const rows = [
-      workspaceId,
-      customerIds,
-      fresh.map((m) => m.type),
-      fresh.map((m) => m.name),
-      fresh.map((m) => JSON.stringify(m.properties)),
-      fresh.map((m) => m.channel),
-      fresh.map((m) => m.occurredAt),
-      receivedAt,
-      fresh.map((m) => m.messageId),
-    ];
-    const insert = `INSERT INTO events (workspace_id, customer_id, type, name, properties, channel, occurred_at,
-                                        received_at, message_id)
-       SELECT $1, c, t, n, p, ch, o, $8, mid
-         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::timestamptz[], $9::text[])
-              AS u(c, t, n, p, ch, o, mid)`;
-    // A plain INSERT: these messageIds were not stored a moment ago, and ON CONFLICT's speculative insertion costs
-    // about a third more per row. Only a concurrent request storing one of them meanwhile makes it fail; then the
-    // batch's events go in again, leaving out what that request stored.
-    let written: Set<string>;
-    await tx.query('SAVEPOINT ingest_events');
-    try {
-      await tx.query(insert, rows);
-      written = new Set(fresh.map((m) => m.messageId));
-    } catch (err) {
-      if (sqlState(err) !== UNIQUE_VIOLATION) throw err;
-      await tx.query('ROLLBACK TO SAVEPOINT ingest_events');
-      const inserted = await tx.query<{ message_id: string }>(
-        `${insert} ON CONFLICT (workspace_id, message_id) DO NOTHING RETURNING message_id`,
-        rows,
-      );
-      written = new Set(inserted.map((i) => i.message_id));
-    }
-    const announced: unknown[] = [];
+    const written = await writeEvents(tx, workspaceId, fresh, customerIds, receivedAt);
     fresh.forEach((m, n) => {
-      const customerId = customerIds[n] as string;
-      results[freshAt[n] as number] = { customerId, duplicate: !written.has(m.messageId) };
-      if (!written.has(m.messageId)) return;
-      announced.push({
-        customerId,
-        type: m.type,
-        name: m.name,
-        channel: m.channel,
-        occurredAt: m.occurredAt.toISOString(),
-        properties: propertiesSubset(m.properties),
-      });
+      results[freshAt[n] as number] = { customerId: customerIds[n] as string, duplicate: !written.has(m.messageId) };
     });
-    await emitMany(tx, 'event.tracked', announced);
   });
   // In-batch repeats answer with the customer of the first message that carried their messageId.
   messages.forEach((m, index) => {

@@ -32,7 +32,7 @@ const order = (over: Record<string, unknown> = {}) => ({
 });
 const announced = (orderNo: string) =>
   server.siyu.db.query<{ type: string; payload: Record<string, unknown> }>(
-    `SELECT type, payload FROM outbox_events WHERE payload->>'orderNo' = $1 ORDER BY id`,
+    `SELECT type, payload FROM domain_events WHERE payload->>'orderNo' = $1 ORDER BY id, index`,
     [orderNo],
   );
 

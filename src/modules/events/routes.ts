@@ -74,13 +74,16 @@ async function ingestBatch(
       reject(index, 'events.unknown_type', { type: String(raw.type) });
       continue;
     }
-    // Batch-level context and sentAt apply to every entry, the entry's own values winning (as in Segment).
-    const context = body.context || raw.context ? { ...body.context, ...(raw.context as object) } : undefined;
-    const msg = {
-      ...raw,
-      ...(context ? { context } : {}),
-      ...(body.sentAt && !raw.sentAt ? { sentAt: body.sentAt } : {}),
-    };
+    // Batch-level context and sentAt apply to every entry, the entry's own values winning (as in Segment). Entries
+    // are copied only when there is something to add: 500 copies a batch are measurable at ingestion rates.
+    const inherits = (body.context !== undefined && raw.context !== body.context) || (body.sentAt && !raw.sentAt);
+    const msg = inherits
+      ? {
+          ...raw,
+          context: { ...body.context, ...(raw.context as object | undefined) },
+          ...(body.sentAt && !raw.sentAt ? { sentAt: body.sentAt } : {}),
+        }
+      : raw;
     if (!check(msg)) {
       const e = check.errors?.[0];
       reject(index, 'events.invalid_message', { summary: `${e?.instancePath || '/'} ${e?.message ?? ''}`.trim() });

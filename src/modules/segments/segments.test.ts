@@ -103,7 +103,7 @@ test('a dynamic segment counts, pages its members and announces who enters', asy
   });
   let entered: { payload: { segmentId: string; customerId: string } }[] = [];
   for (let i = 0; i < 200 && entered.length === 0; i++) {
-    entered = await server.siyu.db.query(`SELECT payload FROM outbox_events WHERE type = 'segment.entered'`);
+    entered = await server.siyu.db.query(`SELECT payload FROM domain_events WHERE type = 'segment.entered'`);
     if (entered.length === 0) await new Promise((r) => setTimeout(r, 50));
   }
   expect(entered.map((e) => e.payload)).toEqual([

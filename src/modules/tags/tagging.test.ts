@@ -43,8 +43,8 @@ async function newTag(name: string): Promise<string> {
 const events = (type: string, tagId: string) =>
   inWs((tx) =>
     tx.query<{ customer_id: string }>(
-      `SELECT payload->>'customerId' AS customer_id FROM outbox_events WHERE type = $1 AND payload->>'tagId' = $2
-        ORDER BY id`,
+      `SELECT payload->>'customerId' AS customer_id FROM domain_events WHERE type = $1 AND payload->>'tagId' = $2
+        ORDER BY id, index`,
       [type, tagId],
     ),
   );

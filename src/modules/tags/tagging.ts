@@ -1,9 +1,9 @@
 // Who has which tag: adding and removing tags for one or many customers, each change written to tag_history and
-// announced as tag.added / tag.removed. Bulk changes are one set-based statement however many customers they touch.
+// announced as tag.added / tag.removed. Bulk changes are set-based statements however many customers they touch.
 import type { TagSource } from '../../contracts/tags.ts';
 import type { Tx } from '../../platform/db/index.ts';
 import { conflict, notFound } from '../../platform/errors.ts';
-import { JOBS_CHANNEL } from '../../platform/jobs/queue.ts';
+import { emitMany } from '../../platform/jobs/index.ts';
 
 export interface TagRow {
   id: string;
@@ -20,19 +20,6 @@ export async function getTag(tx: Tx, workspaceId: string, tagId: string): Promis
   if (!tag) throw notFound('tag.not_found');
   return tag;
 }
-
-// One outbox row per changed customer, written by the same statement that changes the tags. The platform's
-// emit() takes one event per call; a bulk tag of 10,000 customers must not be 10,000 round trips, so this inserts
-// the same rows emit() would (and wakes the workers the same way).
-const outboxInsert = (type: 'tag.added' | 'tag.removed', from: string) => `
-  ev AS (
-    INSERT INTO outbox_events (workspace_id, type, payload)
-    SELECT $1, '${type}', jsonb_build_object('customerId', customer_id, 'tagId', $2::uuid) FROM ${from}
-    RETURNING id
-  )`;
-
-const CHANGE_RESULT = `SELECT customer_id,
-  (SELECT pg_notify('${JOBS_CHANNEL}', '') WHERE EXISTS (SELECT 1 FROM ev)) AS notified FROM changed`;
 
 /**
  * Gives `tagId` to every current (not merged-away) customer among `customerIds` who does not have it yet.
@@ -62,12 +49,17 @@ export async function tagCustomers(
      history AS (
        INSERT INTO tag_history (workspace_id, customer_id, tag_id, tag_name, change, source, actor_id, at)
        SELECT $1, customer_id, $2, $5, 'added', $4, $7, coalesce($6::timestamptz, now()) FROM changed
-     ),
-     ${outboxInsert('tag.added', 'changed')}
-     ${CHANGE_RESULT}`,
+     )
+     SELECT customer_id FROM changed`,
     [workspaceId, tagId, [...new Set(customerIds)], source, tag.name, at ?? null, actorId],
   );
-  return rows.map((r) => r.customer_id);
+  const changed = rows.map((r) => r.customer_id);
+  await emitMany(
+    tx,
+    'tag.added',
+    changed.map((customerId) => ({ customerId, tagId })),
+  );
+  return changed;
 }
 
 /** Takes `tagId` away from those of `customerIds` who have it; returns the ids of the customers who lost it. */
@@ -92,12 +84,17 @@ export async function untagCustomers(
      history AS (
        INSERT INTO tag_history (workspace_id, customer_id, tag_id, tag_name, change, source, actor_id, at)
        SELECT $1, customer_id, $2, $5, 'removed', $4, $7, coalesce($6::timestamptz, now()) FROM changed
-     ),
-     ${outboxInsert('tag.removed', 'changed')}
-     ${CHANGE_RESULT}`,
+     )
+     SELECT customer_id FROM changed`,
     [workspaceId, tagId, [...new Set(customerIds)], source, tag.name, at ?? null, actorId],
   );
-  return rows.map((r) => r.customer_id);
+  const changed = rows.map((r) => r.customer_id);
+  await emitMany(
+    tx,
+    'tag.removed',
+    changed.map((customerId) => ({ customerId, tagId })),
+  );
+  return changed;
 }
 
 /**

@@ -127,7 +127,7 @@ test('CLV falls back to the historic yearly average when too few customers repea
 test('an order inserted later gives the same traits incrementally as a full recompute', async () => {
   const id = buyers[9] as string;
   const before = await t.db.tenant(ws, (tx) =>
-    tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox_events WHERE type = 'traits.changed'`),
+    tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM domain_events WHERE type = 'traits.changed'`),
   );
   await t.db.tenant(ws, async (tx) => {
     await order(tx, id, daysAgo(1), 5000, { refundedFen: 1000, status: 'partially_refunded', channel: 'store' });
@@ -139,7 +139,7 @@ test('an order inserted later gives the same traits incrementally as a full reco
     ws,
     (tx) =>
       subscriber?.handle(
-        { id: 0, workspaceId: ws, type: 'order.placed', payload: { customerId: id }, occurredAt: NOW },
+        { id: 0, index: 0, workspaceId: ws, type: 'order.placed', payload: { customerId: id }, occurredAt: NOW },
         tx,
       ) ?? Promise.resolve(),
   );
@@ -147,7 +147,7 @@ test('an order inserted later gives the same traits incrementally as a full reco
   expect(incremental).toMatchObject({ order_count: 11, spend_fen: 14_000, frequency_365: 11 });
   const events = await t.db.tenant(ws, (tx) =>
     tx.query<{ payload: { customerId: string; changed: Record<string, unknown> } }>(
-      `SELECT payload FROM outbox_events WHERE type = 'traits.changed' ORDER BY id DESC LIMIT 1`,
+      `SELECT payload FROM domain_events WHERE type = 'traits.changed' ORDER BY id DESC, index DESC LIMIT 1`,
     ),
   );
   expect(events[0]?.payload).toMatchObject({ customerId: id, changed: { orderCount: 11, spendFen: 14_000 } });
@@ -156,7 +156,7 @@ test('an order inserted later gives the same traits incrementally as a full reco
   expect(await traitsOf(id)).toEqual(incremental);
   expect(full.changed).toBe(0);
   const after = await t.db.tenant(ws, (tx) =>
-    tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox_events WHERE type = 'traits.changed'`),
+    tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM domain_events WHERE type = 'traits.changed'`),
   );
   expect((after[0]?.n ?? 0) - (before[0]?.n ?? 0)).toBe(1);
 });

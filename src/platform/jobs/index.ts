@@ -36,8 +36,10 @@ export interface Schedule {
   payload?: unknown;
 }
 
+/** One domain event. Events emitted together share their outbox row (`id`) and differ by `index` in it. */
 export interface DomainEvent {
   id: number;
+  index: number;
   workspaceId: string;
   type: string;
   payload: unknown;
@@ -67,7 +69,7 @@ export interface JobLog {
 }
 
 export { InvalidJobCursor, InvalidSchedule, JobNotFound, JobNotRetryable } from './errors.ts';
-export { dispatchEvents, emit, emitMany } from './outbox.ts';
+export { dispatchEvents, emit, emitMany, type OutboxRow, PACK_SIZE, packedEmitSql, unpack } from './outbox.ts';
 export {
   claimJobs,
   DEFAULT_MAX_ATTEMPTS,

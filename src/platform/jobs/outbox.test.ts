@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { copyTestDatabase, type TestDatabase } from '../../../test/support/databases.ts';
 import { addWorkspace, eventually, memoryLog } from './fixtures/helpers.ts';
-import { type DomainEvent, dispatchEvents, emit, enqueue, type Subscriber, startWorker } from './index.ts';
+import {
+  type DomainEvent,
+  dispatchEvents,
+  emit,
+  emitMany,
+  enqueue,
+  PACK_SIZE,
+  type Subscriber,
+  startWorker,
+} from './index.ts';
 
 let t: TestDatabase;
 let brand: string;
@@ -58,6 +67,7 @@ test('an event reaches each matching subscriber exactly once, even when dispatch
     expect(loyaltySeen).toEqual([
       {
         id: eventId,
+        index: 0,
         workspaceId: brand,
         type: 'order.placed',
         payload: { orderId: 'O-1', amountFen: 12_900 },
@@ -137,4 +147,39 @@ test('a batch subscriber gets what arrived as one job per workspace, appended to
   // Whichever of the two jobs a worker claims first takes the shared event; the other leaves it out.
   expect(batches.flat().sort((a, b) => a - b)).toEqual([...first, ...second]);
   for (const id of [...first, ...second]) expect(await handledBy(id)).toEqual(['analytics.batch']);
+});
+
+test('events emitted together travel as packs and reach each subscriber one by one, once', async () => {
+  const seen: DomainEvent[] = [];
+  const subscriber = recorder('analytics.packs', ['page.viewed'], seen);
+  const payloads = Array.from({ length: PACK_SIZE + 2 }, (_, n) => ({ n }));
+  await t.db.tenant(brand, (tx) => emitMany(tx, 'page.viewed', payloads));
+  const rows = await t.db.query<{ id: number; pack_size: number }>(
+    `SELECT id, pack_size FROM outbox_events WHERE type = 'page.viewed' AND pack_size IS NOT NULL ORDER BY id`,
+  );
+  expect(rows.map((r) => r.pack_size)).toEqual([PACK_SIZE, 2]);
+  const viewed = await t.db.tenant(brand, (tx) =>
+    tx.query<{ payload: { n: number } }>(
+      `SELECT payload FROM domain_events WHERE type = 'page.viewed' AND id = ANY($1::bigint[]) ORDER BY id, index`,
+      [rows.map((r) => r.id)],
+    ),
+  );
+  expect(viewed.map((v) => v.payload)).toEqual(payloads);
+
+  const worker = startWorker(t.db, { handlers: {}, subscribers: [subscriber], pollMs: 20, log: memoryLog() });
+  try {
+    await eventually(async () => (await pendingJobs()) === 0 && seen.length === payloads.length);
+    // Delivered again: the pack's receipt turns the whole pack away.
+    await enqueue(t.db, { kind: 'event:analytics.packs', workspaceId: brand, payload: { eventId: rows[1]!.id } });
+    worker.wake();
+    await eventually(async () => (await pendingJobs()) === 0);
+  } finally {
+    await worker.stop();
+  }
+  // Each pack is one job, in order inside; two packs' jobs may run side by side.
+  for (const row of rows) {
+    const ofPack = seen.filter((e) => e.id === row.id);
+    expect(ofPack.map((e) => e.index)).toEqual([...Array(row.pack_size).keys()]);
+  }
+  expect(seen.map((e) => (e.payload as { n: number }).n).sort((a, b) => a - b)).toEqual(payloads.map((p) => p.n));
 });

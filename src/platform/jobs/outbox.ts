@@ -23,38 +23,100 @@ export async function emit(tx: Tx, type: string, payload: unknown): Promise<numb
   return rows[0]!.id;
 }
 
+/** Most events one outbox row (a pack) holds; `emitMany` writes larger sets as several packs. */
+export const PACK_SIZE = 1000;
+
 /**
- * Records many domain events of one type in one statement (bulk tagging, batch ingestion, trait recomputes):
- * the same rows `emit` would write, without a round trip per event.
+ * Records many domain events of one type (bulk tagging, batch ingestion, trait recomputes) as packs: one outbox row
+ * per up to PACK_SIZE events, with the array of their payloads. Subscribers receive them one by one as if each had
+ * been emitted alone; packing only saves the rows, index entries, dispatches and receipts of the others.
  */
 export async function emitMany(tx: Tx, type: string, payloads: readonly unknown[]): Promise<void> {
   if (!tx.workspaceId) throw new Error(`emitMany('${type}') needs a tenant transaction (db.tenant), not an owner one`);
   if (payloads.length === 0) return;
+  if (payloads.length === 1) {
+    await emit(tx, type, payloads[0]);
+    return;
+  }
+  const packs: unknown[][] = [];
+  for (let i = 0; i < payloads.length; i += PACK_SIZE)
+    packs.push(payloads.slice(i, i + PACK_SIZE).map((p) => p ?? null));
+  // One JSON document for all packs: node-postgres would escape a text[] of large JSON strings character by
+  // character, which costs more than the insert itself at ingestion rates.
   await tx.query(
     `WITH inserted AS (
-       INSERT INTO outbox_events (workspace_id, type, payload)
-       SELECT $1, $2, p FROM unnest($3::jsonb[]) AS p RETURNING id
+       INSERT INTO outbox_events (workspace_id, type, payload, pack_size)
+       SELECT $1, $2, p, jsonb_array_length(p) FROM jsonb_array_elements($3::jsonb) AS p RETURNING id
      )
      SELECT pg_notify('${JOBS_CHANNEL}', '') FROM (SELECT 1 FROM inserted LIMIT 1) AS any_inserted`,
-    [tx.workspaceId, type, payloads.map((p) => JSON.stringify(p ?? null))],
+    [tx.workspaceId, type, JSON.stringify(packs)],
   );
+}
+
+/**
+ * For a writer that announces what its own statement wrote without sending it back and forth: two CTEs that pack
+ * the jsonb `payload` expression over the rows of the CTE `from` into outbox rows of up to PACK_SIZE events, and
+ * wake the workers. The statement must read `(SELECT count(*) FROM <name>_notified)`: PostgreSQL never runs a
+ * reading CTE that nothing refers to. `workspace` is the SQL of the workspace id (a parameter reference).
+ */
+export function packedEmitSql(name: string, type: string, from: string, payload: string, workspace: string): string {
+  return `${name} AS (
+    INSERT INTO outbox_events (workspace_id, type, payload, pack_size)
+    SELECT ${workspace}, '${type}', jsonb_agg(p ORDER BY n), count(*)::int
+      FROM (SELECT ${payload} AS p, row_number() OVER () - 1 AS n FROM ${from}) AS x
+     GROUP BY n / ${PACK_SIZE}
+    RETURNING id
+  ), ${name}_notified AS (
+    SELECT pg_notify('${JOBS_CHANNEL}', '') FROM (SELECT 1 FROM ${name} LIMIT 1) AS any_row
+  )`;
+}
+
+/** An outbox row as stored: one event, or a pack of them (`pack_size` payloads in an array). */
+export interface OutboxRow {
+  id: number;
+  workspace_id: string;
+  type: string;
+  payload: unknown;
+  pack_size: number | null;
+  occurred_at: Date;
+}
+
+/** The events of one outbox row: itself, or each payload of a pack, in order. */
+export function unpack(row: OutboxRow): DomainEvent[] {
+  const payloads = row.pack_size === null ? [row.payload] : (row.payload as unknown[]);
+  return payloads.map((payload, index) => ({
+    id: row.id,
+    index,
+    workspaceId: row.workspace_id,
+    type: row.type,
+    payload,
+    occurredAt: row.occurred_at,
+  }));
 }
 
 const wants = (subscriber: Subscriber, type: string) =>
   subscriber.events.includes(type) || subscriber.events.includes('*');
 
 /**
- * Most event ids one batched job carries: the dispatcher appends to a still-queued job of the same subscriber and
- * workspace until it holds this many, so a subscriber that falls behind gets bigger batches, not a longer queue.
+ * Most events one batched job carries, packs counted by their size: the dispatcher appends to a still-queued job of
+ * the same subscriber and workspace until it holds this many, so a subscriber that falls behind gets bigger
+ * batches, not a longer queue, and no batch outgrows one transaction.
  */
-export const MAX_EVENTS_PER_JOB = 2000;
+export const MAX_EVENTS_PER_JOB = 5000;
+
+interface Batch {
+  workspaceId: string;
+  kind: string;
+  /** Outbox row ids, each with the number of events it holds. */
+  rows: { id: number; size: number }[];
+}
 
 /**
- * Turns up to `limit` undispatched events into subscriber jobs and marks them dispatched, in one transaction:
- * a crash in between leaves both undone. A subscriber with `handle` gets one job per event (dedupe key = event
- * id, so a second dispatch finds its job already there); one with `handleMany` gets one job per workspace and
- * dispatch, `{ eventIds }`, appended to its queued job when there is one. Receipts keep both exactly-once.
- * Returns how many events it took.
+ * Turns up to `limit` undispatched outbox rows into subscriber jobs and marks them dispatched, in one transaction:
+ * a crash in between leaves both undone. A subscriber with `handle` gets one job per row (dedupe key = row id, so
+ * a second dispatch finds its job already there); one with `handleMany` gets one job per workspace and dispatch,
+ * `{ eventIds, events }`, appended to its queued job when there is one. Receipts keep both exactly-once.
+ * Returns how many rows it took.
  */
 export async function dispatchEvents(
   db: Db,
@@ -62,33 +124,33 @@ export async function dispatchEvents(
   options: { limit: number; now: Date },
 ): Promise<number> {
   return db.transaction(async (tx) => {
-    const events = await tx.query<{ id: number; workspace_id: string; type: string }>(
-      `SELECT id, workspace_id, type FROM outbox_events
+    const rows = await tx.query<{ id: number; workspace_id: string; type: string; pack_size: number | null }>(
+      `SELECT id, workspace_id, type, pack_size FROM outbox_events
        WHERE dispatched_at IS NULL
        ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [options.limit],
     );
-    if (events.length === 0) return 0;
+    if (rows.length === 0) return 0;
     const workspaceIds: string[] = [];
     const kinds: string[] = [];
     const payloads: string[] = [];
     const dedupeKeys: string[] = [];
-    const batches = new Map<string, { workspaceId: string; kind: string; eventIds: number[] }>();
-    for (const event of events) {
+    const batches = new Map<string, Batch>();
+    for (const row of rows) {
       for (const subscriber of subscribers) {
-        if (!wants(subscriber, event.type)) continue;
+        if (!wants(subscriber, row.type)) continue;
         const kind = `${EVENT_JOB_PREFIX}${subscriber.name}`;
         if (subscriber.handleMany) {
-          const key = `${kind}\u0000${event.workspace_id}`;
-          const batch = batches.get(key) ?? { workspaceId: event.workspace_id, kind, eventIds: [] };
-          batch.eventIds.push(event.id);
+          const key = `${kind}\u0000${row.workspace_id}`;
+          const batch = batches.get(key) ?? { workspaceId: row.workspace_id, kind, rows: [] };
+          batch.rows.push({ id: row.id, size: row.pack_size ?? 1 });
           batches.set(key, batch);
           continue;
         }
-        workspaceIds.push(event.workspace_id);
+        workspaceIds.push(row.workspace_id);
         kinds.push(kind);
-        payloads.push(JSON.stringify({ eventId: event.id }));
-        dedupeKeys.push(String(event.id));
+        payloads.push(JSON.stringify({ eventId: row.id }));
+        dedupeKeys.push(String(row.id));
       }
     }
     if (kinds.length > 0) {
@@ -102,40 +164,57 @@ export async function dispatchEvents(
     for (const batch of batches.values()) await enqueueBatch(tx, batch);
     if (kinds.length > 0 || batches.size > 0) await tx.query(`SELECT pg_notify('${JOBS_CHANNEL}', '')`);
     await tx.query('UPDATE outbox_events SET dispatched_at = $2 WHERE id = ANY($1::bigint[])', [
-      events.map((e) => e.id),
+      rows.map((e) => e.id),
       options.now,
     ]);
-    return events.length;
+    return rows.length;
   });
 }
 
+/** Splits a batch's rows into runs of at most MAX_EVENTS_PER_JOB events (a pack larger than that runs alone). */
+function runsOf(rows: readonly { id: number; size: number }[]): { ids: number[]; events: number }[] {
+  const runs: { ids: number[]; events: number }[] = [];
+  let run = { ids: [] as number[], events: 0 };
+  for (const row of rows) {
+    if (run.ids.length > 0 && run.events + row.size > MAX_EVENTS_PER_JOB) {
+      runs.push(run);
+      run = { ids: [], events: 0 };
+    }
+    run.ids.push(row.id);
+    run.events += row.size;
+  }
+  if (run.ids.length > 0) runs.push(run);
+  return runs;
+}
+
 /**
- * Appends event ids to the subscriber's queued job in that workspace (one not yet claimed: SKIP LOCKED passes over
- * a job a worker is claiming right now, and the state is checked again once the row is locked), or adds a job.
+ * Appends rows to the subscriber's queued job in that workspace (one not yet claimed: SKIP LOCKED passes over a
+ * job a worker is claiming right now, and the state is checked again once the row is locked), or adds a job.
  */
-async function enqueueBatch(tx: Tx, batch: { workspaceId: string; kind: string; eventIds: number[] }) {
-  for (let i = 0; i < batch.eventIds.length; i += MAX_EVENTS_PER_JOB) {
-    const ids = batch.eventIds.slice(i, i + MAX_EVENTS_PER_JOB);
+async function enqueueBatch(tx: Tx, batch: Batch) {
+  for (const run of runsOf(batch.rows)) {
     const appended = await tx.query(
-      `UPDATE jobs SET payload = jsonb_build_object('eventIds', (payload->'eventIds') || to_jsonb($3::bigint[]))
+      `UPDATE jobs SET payload = jsonb_build_object(
+         'eventIds', (payload->'eventIds') || to_jsonb($3::bigint[]),
+         'events', coalesce((payload->>'events')::int, jsonb_array_length(payload->'eventIds')) + $4)
        WHERE id = (
          SELECT id FROM jobs
           WHERE workspace_id = $1 AND kind = $2 AND state = 'queued' AND jsonb_typeof(payload->'eventIds') = 'array'
-            AND jsonb_array_length(payload->'eventIds') + $4 <= $5
+            AND coalesce((payload->>'events')::int, jsonb_array_length(payload->'eventIds')) + $4 <= $5
           ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
        RETURNING id`,
-      [batch.workspaceId, batch.kind, ids, ids.length, MAX_EVENTS_PER_JOB],
+      [batch.workspaceId, batch.kind, run.ids, run.events, MAX_EVENTS_PER_JOB],
     );
     if (appended.length > 0) continue;
     await tx.query('INSERT INTO jobs (workspace_id, kind, payload) VALUES ($1, $2, $3::jsonb)', [
       batch.workspaceId,
       batch.kind,
-      JSON.stringify({ eventIds: ids }),
+      JSON.stringify({ eventIds: run.ids, events: run.events }),
     ]);
   }
 }
 
-/** The event ids a subscriber job carries: `{ eventId }` (one per job) or `{ eventIds }` (a batch). */
+/** The outbox row ids a subscriber job carries: `{ eventId }` (one per job) or `{ eventIds }` (a batch). */
 function eventIdsOf(job: ClaimedJob): number[] {
   const payload = (job.payload ?? {}) as { eventId?: unknown; eventIds?: unknown };
   const ids = Array.isArray(payload.eventIds) ? payload.eventIds : [payload.eventId];
@@ -146,22 +225,17 @@ function eventIdsOf(job: ClaimedJob): number[] {
 
 /**
  * The built-in handler of each subscriber's `event:<name>` jobs. It runs in the job's tenant transaction: the
- * receipts, the subscriber's effects and the job's completion commit together or not at all, and an event whose
- * receipt is already there (a duplicate delivery) is left out. Events reach the subscriber in id order.
+ * receipts, the subscriber's effects and the job's completion commit together or not at all, and an outbox row
+ * whose receipt is already there (a duplicate delivery) is left out. Events reach the subscriber in order, packs
+ * unpacked.
  */
 export function subscriberHandlers(subscribers: readonly Subscriber[]): Record<string, JobHandler> {
   const handlers: Record<string, JobHandler> = {};
   for (const subscriber of subscribers) {
     handlers[`${EVENT_JOB_PREFIX}${subscriber.name}`] = async (job, tx) => {
       const eventIds = eventIdsOf(job);
-      const rows = await tx.query<{
-        id: number;
-        workspace_id: string;
-        type: string;
-        payload: unknown;
-        occurred_at: Date;
-      }>(
-        `SELECT id, workspace_id, type, payload, occurred_at FROM outbox_events
+      const rows = await tx.query<OutboxRow>(
+        `SELECT id, workspace_id, type, payload, pack_size, occurred_at FROM outbox_events
          WHERE workspace_id = $1 AND id = ANY($2::bigint[]) ORDER BY id`,
         [job.workspaceId, eventIds],
       );
@@ -177,15 +251,7 @@ export function subscriberHandlers(subscribers: readonly Subscriber[]): Record<s
         [job.workspaceId, subscriber.name, eventIds],
       );
       const fresh = new Set(receipts.map((r) => r.event_id));
-      const events: DomainEvent[] = rows
-        .filter((row) => fresh.has(row.id))
-        .map((row) => ({
-          id: row.id,
-          workspaceId: row.workspace_id,
-          type: row.type,
-          payload: row.payload,
-          occurredAt: row.occurred_at,
-        }));
+      const events = rows.filter((row) => fresh.has(row.id)).flatMap(unpack);
       if (events.length === 0) return;
       if (subscriber.handleMany) await subscriber.handleMany(events, tx);
       else for (const event of events) await subscriber.handle(event, tx);

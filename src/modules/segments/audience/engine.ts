@@ -3,6 +3,7 @@
 // days pass, and evaluating rules as bitmap algebra with SQL answering the nodes the index does not cover.
 import roaring from 'roaring';
 import type { Tx } from '../../../platform/db/index.ts';
+import { type OutboxRow, unpack } from '../../../platform/jobs/index.ts';
 import type { ConditionRegistry, Rule } from '../rules.ts';
 import { compileRule } from '../sql.ts';
 import { dayOf, startOfDay } from '../time.ts';
@@ -28,8 +29,8 @@ export const INDEXED_EVENTS = [
   'tag.deleted',
   'traits.changed',
 ] as const;
-/** Outbox rows read per page of a catch-up. */
-const TAIL_PAGE = 10_000;
+/** Outbox rows read per page of a catch-up (a row may be a pack of up to PACK_SIZE events). */
+const TAIL_PAGE = 1000;
 /** Pages read per catch-up; the rest wait for the next use. */
 const TAIL_PAGES = 20;
 const CUSTOMER_KEYS = ['customerId', 'survivorId', 'mergedId', 'restoredId'];
@@ -156,8 +157,8 @@ export class AudienceEngine {
       const reading = state.reading;
       // Everything older than the seen snapshot's xmin (bar its own transaction) was visible to it: the lower
       // bound lets the (workspace_id, xid) index skip the workspace's history.
-      const rows = await tx.query<{ id: number; type: string; payload: unknown }>(
-        `SELECT id, type, payload FROM outbox_events
+      const rows = await tx.query<OutboxRow>(
+        `SELECT id, workspace_id, type, payload, pack_size, occurred_at FROM outbox_events
          WHERE workspace_id = $1 AND type = ANY($2::text[]) AND id > $3
            AND xid >= LEAST(pg_snapshot_xmin($4::pg_snapshot), coalesce($5::xid8, pg_snapshot_xmin($4::pg_snapshot)))
            AND NOT (pg_visible_in_snapshot(xid, $4::pg_snapshot) AND xid IS DISTINCT FROM $5::xid8)
@@ -173,7 +174,7 @@ export class AudienceEngine {
           reading.own,
         ],
       );
-      await this.apply(tx, state.index, rows, reading.reloadOnly, now);
+      await this.apply(tx, state.index, rows.flatMap(unpack), reading.reloadOnly, now);
       if (rows.length === TAIL_PAGE) {
         reading.afterId = rows[rows.length - 1]!.id;
         continue;
