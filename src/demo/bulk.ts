@@ -200,8 +200,8 @@ export async function copyInTx(tx: Tx, table: string, columns: readonly string[]
 }
 
 /**
- * When every one of `tables` is empty (a new database), drops their secondary indexes and foreign keys inside the
- * caller's transaction and returns the statements that rebuild them exactly as they were; otherwise changes
+ * When every one of `tables` is empty (a new database), drops their secondary indexes and the foreign keys between
+ * them inside the caller's transaction and returns the statements that rebuild them exactly as they were; otherwise changes
  * nothing and returns none. The tables are locked first, so no other session writes to them, and sees them
  * without their indexes, until the transaction ends; a failed load rolls the drops back with it. Primary keys and
  * unique constraints stay: other tables' foreign keys depend on them.
@@ -212,9 +212,14 @@ export async function deferIndexes(tx: Tx, tables: readonly string[]): Promise<s
     tables.map((t) => `SELECT 1 FROM (SELECT 1 FROM ${t} LIMIT 1) x`).join(' UNION ALL '),
   );
   if (nonEmpty.length > 0) return [];
+  // Only foreign keys between the loaded tables: dropping or adding one locks the table it references until
+  // commit, and two loaders in parallel would each wait for the other's lock on a shared one (workspaces). The
+  // others stay and are checked row by row.
   const foreignKeys = await tx.query<{ tbl: string; name: string; def: string }>(
     `SELECT conrelid::regclass::text AS tbl, conname AS name, pg_get_constraintdef(oid) AS def
-       FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY($1::regclass[]) ORDER BY conrelid, conname`,
+       FROM pg_constraint
+      WHERE contype = 'f' AND conrelid = ANY($1::regclass[]) AND confrelid = ANY($1::regclass[])
+      ORDER BY conrelid, conname`,
     [tables],
   );
   const indexes = await tx.query<{ name: string; def: string }>(

@@ -314,48 +314,124 @@ async function insertLoad(db: Db, options: DemoCustomersOptions, generate: Gener
   return totalsOf(out);
 }
 
-/** Customers generated between two yields to the event loop, so the COPY of the previous chunk keeps flowing. */
+/** Customers generated between two yields to the event loop, so the COPYs of the previous chunk keep flowing. */
 const SLICE = 250;
 
 /**
- * PostgreSQL: the whole history in one transaction. While the server ingests one chunk's COPY, the next chunk is
- * generated in slices that let the socket drain in between, so the database and the generator each keep a core
- * busy. On an empty database the secondary indexes and foreign keys are built after the load (see deferIndexes).
+ * The tables split between two loaders, each on a connection and in a transaction of its own, so that the server
+ * writes on two cores: the events (the bulk of the bytes) and everything else. No foreign key crosses the split.
+ */
+const LOADERS: readonly (readonly (typeof TABLES)[number]['key'][])[] = [
+  ['events'],
+  ['customers', 'identities', 'orders', 'items', 'tags'],
+];
+
+/**
+ * PostgreSQL: the whole history by two loaders (see LOADERS). While the server ingests one chunk's COPYs, the next
+ * chunk is generated in slices that let the sockets drain in between. On an empty database each loader drops its
+ * tables' secondary indexes and foreign keys and builds them again after its last COPY (see deferIndexes). A
+ * failure in one stops the other, which rolls back; the two cannot commit together (both re-add foreign keys to
+ * `workspaces`, whose lock each then holds until it commits), so should one have committed already, the caller
+ * removes the workspace.
  */
 async function copyLoad(db: Db, options: DemoCustomersOptions, generate: Generate): Promise<DemoCustomersResult> {
   const chunk = options.chunk ?? 2000;
   const out = newOut();
-  await db.transaction(async (tx) => {
-    const rebuild = await deferIndexes(
-      tx,
-      TABLES.map((t) => t.table),
-    );
-    let writing: Promise<void> = Promise.resolve();
+  const feeds = LOADERS.map(() => new ChunkFeed());
+  const loaders = LOADERS.map((keys, k) =>
+    db
+      .transaction(async (tx) => {
+        const tables = TABLES.filter((t) => keys.includes(t.key));
+        const rebuild = await deferIndexes(
+          tx,
+          tables.map((t) => t.table),
+        );
+        const feed = feeds[k] as ChunkFeed;
+        for (let pieces = await feed.next(); pieces; pieces = await feed.next()) {
+          for (const t of tables) await copyInTx(tx, t.table, t.columns, pieces.get(t.key) ?? []);
+        }
+        if (rebuild.length > 0) {
+          // Sorting for an index build in memory rather than in temporary files; only for this transaction.
+          await tx.exec(`SET LOCAL maintenance_work_mem = '256MB'`);
+          for (const ddl of rebuild) await tx.exec(ddl);
+        }
+      })
+      .catch((err) => {
+        for (const feed of feeds) feed.close(err);
+        throw err;
+      }),
+  );
+  const producing = (async () => {
     for (let start = 0; start < options.customers; start += chunk) {
       const end = Math.min(options.customers, start + chunk);
       for (let from = start; from < end; from += SLICE) {
         generate(from, Math.min(end, from + SLICE), out);
         await new Promise((resolve) => setImmediate(resolve));
       }
-      const pieces = TABLES.map((t) => out[t.key].take());
-      await writing;
-      writing = (async () => {
-        for (const [k, t] of TABLES.entries()) await copyInTx(tx, t.table, t.columns, pieces[k] as Buffer[]);
-        options.onProgress?.(end, options.customers);
-      })();
-      // Awaited on the next turn or after the loop; until then a failure must not count as unhandled.
-      writing.catch(() => {});
+      const pieces = new Map(TABLES.map((t) => [t.key, out[t.key].take()] as const));
+      for (const [k, keys] of LOADERS.entries()) {
+        await (feeds[k] as ChunkFeed).put(new Map(keys.map((key) => [key, pieces.get(key) ?? []])));
+      }
+      options.onProgress?.(end, options.customers);
     }
-    await writing;
-    if (rebuild.length > 0) {
-      // Sorting for an index build in memory rather than in temporary files; only for this transaction.
-      await tx.exec(`SET LOCAL maintenance_work_mem = '256MB'`);
-      for (const ddl of rebuild) await tx.exec(ddl);
-    }
-  });
+    for (const feed of feeds) feed.end();
+  })();
+  const results = await Promise.allSettled([producing, ...loaders]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   // Fresh statistics, so the queries that follow (traits, segments) plan for the rows just loaded.
   await db.exec(`ANALYZE ${TABLES.map((t) => t.table).join(', ')}`);
   return totalsOf(out);
+}
+
+/**
+ * Hands generated chunks to one loader, holding at most one chunk ahead so generation never races far past what
+ * the server has taken (memory stays at two chunks).
+ */
+class ChunkFeed {
+  private queue: Map<string, Buffer[]>[] = [];
+  private waiting: ((pieces: Map<string, Buffer[]> | null) => void) | null = null;
+  private room: (() => void) | null = null;
+  private ended = false;
+  private error: unknown = null;
+
+  async put(pieces: Map<string, Buffer[]>): Promise<void> {
+    if (this.error) throw this.error;
+    if (this.waiting) {
+      const take = this.waiting;
+      this.waiting = null;
+      take(pieces);
+      return;
+    }
+    this.queue.push(pieces);
+    if (this.queue.length > 1) await new Promise<void>((resolve) => (this.room = resolve));
+    if (this.error) throw this.error;
+  }
+
+  next(): Promise<Map<string, Buffer[]> | null> {
+    if (this.error) return Promise.reject(this.error);
+    const pieces = this.queue.shift();
+    if (pieces) {
+      this.room?.();
+      this.room = null;
+      return Promise.resolve(pieces);
+    }
+    if (this.ended) return Promise.resolve(null);
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  end(): void {
+    this.ended = true;
+    this.waiting?.(null);
+    this.waiting = null;
+  }
+
+  close(error: unknown): void {
+    this.error = error;
+    this.room?.();
+    this.room = null;
+    this.end();
+  }
 }
 
 async function createDemoTags(db: Db, workspaceId: string, seed: number): Promise<Map<string, string>> {

@@ -47,15 +47,23 @@ export async function buildDemo(db: Db, options: DemoOptions): Promise<DemoResul
     staff.map((s) => ({ ...s, password: s.role === 'owner' ? ownerPassword : generatePassword(20 + randomInt(4)) })),
   );
   const now = options.now ?? todayInShanghai();
-  const history = await loadDemoCustomers(db, workspaceId, {
-    customers: options.customers,
-    seed: options.seed,
-    now,
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  });
-  // The history was bulk-loaded without domain events, so traits (RFM, lifecycle, CLV, churn) are computed once
-  // over the whole workspace, as the nightly job would.
-  await recomputeWorkspace(db, workspaceId, now);
+  let history: Awaited<ReturnType<typeof loadDemoCustomers>>;
+  try {
+    history = await loadDemoCustomers(db, workspaceId, {
+      customers: options.customers,
+      seed: options.seed,
+      now,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    // The history was bulk-loaded without domain events, so traits (RFM, lifecycle, CLV, churn) are computed once
+    // over the whole workspace, as the nightly job would, and not announced either: nothing listens to a workspace
+    // that did not exist a moment ago, and audiences are built from the tables.
+    await recomputeWorkspace(db, workspaceId, now, { announce: false });
+  } catch (err) {
+    // A half-built brand is worse than none: what any part of the load committed goes with the workspace.
+    await db.query('DELETE FROM workspaces WHERE id = $1', [workspaceId]);
+    throw err;
+  }
   return {
     workspaceId,
     slug,

@@ -3,7 +3,7 @@
 // with one `traits.changed` event each. The full recompute also refreshes the workspace's RFM cut points and CLV
 // model; the incremental path scores single customers against the stored ones, so both give the same answer.
 import type { Db, Tx } from '../../platform/db/index.ts';
-import { emitMany } from '../../platform/jobs/index.ts';
+import { emitMany, packedEmitSql } from '../../platform/jobs/index.ts';
 import { type ChurnFactor, churnRisk } from './churn.ts';
 import {
   type BgNbdParams,
@@ -426,7 +426,7 @@ export interface RecomputeResult {
 /** Customers the full recompute computes, compares and writes per statement. */
 const RECOMPUTE_CHUNK = 5000;
 
-/** Each stored column with the array type its values travel in. */
+/** Each stored column with its SQL type, as the computed rows carry them into the statement. */
 const STORED_TYPES: [keyof TraitValues, string][] = [
   ['order_count', 'int'],
   ['spend_fen', 'bigint'],
@@ -449,16 +449,29 @@ const STORED_TYPES: [keyof TraitValues, string][] = [
 ];
 
 /**
- * One statement per chunk of the full recompute: the computed rows arrive as arrays, the `traits.changed`
- * payloads are built against the rows stored before (every sub-statement sees the same snapshot), and only rows
- * that differ are written. Compares as `writeChanges` does, in SQL, so a million customers are not round-tripped
- * through JavaScript objects twice.
+ * One statement per chunk of the full recompute: the computed rows arrive as one JSON document (arrays of
+ * JSON strings as text[] parameters cost node-postgres more to escape than the database to write), the
+ * `traits.changed` payloads are built against the rows stored before (every sub-statement sees the same snapshot)
+ * and packed into the outbox by the same statement, and only rows that differ are written. Compares as
+ * `writeChanges` does, in SQL, so a million customers are not round-tripped through JavaScript objects twice.
  */
-const RECOMPUTE_SQL = `
-WITH fresh AS (
-  SELECT * FROM unnest($2::uuid[], ${STORED_TYPES.map(([, type], i) => `$${i + 3}::${type}[]`).join(', ')})
-    AS f (customer_id, ${STORED_COLUMNS.join(', ')})
-),
+function recomputeSql(announce: boolean): string {
+  const fresh = `fresh AS (
+  SELECT * FROM jsonb_to_recordset($2::jsonb)
+    AS f (customer_id uuid, ${STORED_TYPES.map(([column, type]) => `${column} ${type}`).join(', ')})
+)`;
+  const written = `written AS (
+  INSERT INTO customer_traits AS t (workspace_id, customer_id, ${STORED}, computed_at)
+  SELECT $1, customer_id, ${STORED}, $3 FROM fresh
+  ON CONFLICT (workspace_id, customer_id) DO UPDATE SET
+    ${STORED_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, computed_at = EXCLUDED.computed_at
+  WHERE (${STORED_COLUMNS.map((c) => `t.${c}`).join(', ')})
+        IS DISTINCT FROM (${STORED_COLUMNS.map((c) => `EXCLUDED.${c}`).join(', ')})
+  RETURNING 1
+)`;
+  if (!announce) return `WITH ${fresh}, ${written} SELECT count(*)::int AS n FROM written`;
+  return `
+WITH ${fresh},
 changes AS (
   SELECT f.customer_id,
          ${Object.entries(PUBLIC_FIELDS)
@@ -471,19 +484,16 @@ changes AS (
     FROM fresh f
     LEFT JOIN customer_traits t ON t.workspace_id = $1 AND t.customer_id = f.customer_id
 ),
-written AS (
-  INSERT INTO customer_traits AS t (workspace_id, customer_id, ${STORED}, computed_at)
-  SELECT $1, customer_id, ${STORED}, $${STORED_TYPES.length + 3} FROM fresh
-  ON CONFLICT (workspace_id, customer_id) DO UPDATE SET
-    ${STORED_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, computed_at = EXCLUDED.computed_at
-  WHERE (${STORED_COLUMNS.map((c) => `t.${c}`).join(', ')})
-        IS DISTINCT FROM (${STORED_COLUMNS.map((c) => `EXCLUDED.${c}`).join(', ')})
-)
-SELECT customer_id AS "customerId", changed FROM changes WHERE changed <> '{}' ORDER BY customer_id`;
+${written},
+moved AS (SELECT customer_id, changed FROM changes WHERE changed <> '{}'),
+${packedEmitSql('announced', 'traits.changed', 'moved', `jsonb_build_object('customerId', customer_id, 'changed', changed)`, '$1')}
+SELECT count(*)::int AS n, (SELECT count(*) FROM announced_notified) AS notified FROM moved`;
+}
+const RECOMPUTE_SQL = { announced: recomputeSql(true), quiet: recomputeSql(false) };
 
 /**
- * Computes, compares and writes every customer's traits chunk by chunk, emitting one `traits.changed` per
- * customer whose public traits moved. Returns how many did.
+ * Computes, compares and writes every customer's traits chunk by chunk; with `announce`, emits one
+ * `traits.changed` per customer whose public traits moved and returns how many did, else how many rows changed.
  */
 async function writeAllTraits(
   tx: Tx,
@@ -491,38 +501,42 @@ async function writeAllTraits(
   aggregates: readonly Aggregate[],
   settings: TraitSettings,
   now: Date,
+  announce: boolean,
 ): Promise<number> {
   let changed = 0;
   for (let i = 0; i < aggregates.length; i += RECOMPUTE_CHUNK) {
-    const chunk = aggregates.slice(i, i + RECOMPUTE_CHUNK);
-    const columns: unknown[][] = STORED_TYPES.map(() => new Array(chunk.length));
-    for (const [row, a] of chunk.entries()) {
-      const values = computeTraits(a, now, settings);
-      for (const [k, [column, type]] of STORED_TYPES.entries()) {
-        (columns[k] as unknown[])[row] = type === 'jsonb' ? JSON.stringify(values[column]) : values[column];
-      }
-    }
-    const events = await tx.query<{ customerId: string; changed: Record<string, unknown> }>(RECOMPUTE_SQL, [
+    const rows = aggregates.slice(i, i + RECOMPUTE_CHUNK).map((a) => ({
+      customer_id: a.customer_id,
+      ...computeTraits(a, now, settings),
+    }));
+    const [result] = await tx.query<{ n: number }>(announce ? RECOMPUTE_SQL.announced : RECOMPUTE_SQL.quiet, [
       workspaceId,
-      chunk.map((a) => a.customer_id),
-      ...columns,
+      JSON.stringify(rows),
       now,
     ]);
-    if (events.length > 0) await emitMany(tx, 'traits.changed', events);
-    changed += events.length;
+    changed += result?.n ?? 0;
   }
   return changed;
 }
 
-/** The full recompute inside one tenant transaction (what the nightly job and the recompute job run). */
-export async function recomputeInTx(tx: Tx, workspaceId: string, now: Date): Promise<RecomputeResult> {
+/**
+ * The full recompute inside one tenant transaction (what the nightly job and the recompute job run). `announce`
+ * false skips the `traits.changed` events: for a workspace whose history was bulk-loaded without domain events
+ * (the demo), where nothing listens yet and a million announcements would only be work for the workers.
+ */
+export async function recomputeInTx(
+  tx: Tx,
+  workspaceId: string,
+  now: Date,
+  options: { announce?: boolean } = {},
+): Promise<RecomputeResult> {
   const settings = await loadSettings(tx, workspaceId);
   const aggregates = await loadAggregates(tx, workspaceId, now, null);
   const rfmValues = aggregates.map((a) => rfmValuesOf(a, now)).filter((v): v is RfmValues => v !== null);
   const rfmCuts = computeRfmCuts(rfmValues);
   const clvModel = fitClvModel(aggregates, now);
   const fresh: TraitSettings = { ...settings, rfmCuts, clvModel };
-  const changed = await writeAllTraits(tx, workspaceId, aggregates, fresh, now);
+  const changed = await writeAllTraits(tx, workspaceId, aggregates, fresh, now, options.announce ?? true);
   // Profiles merged away since the last run keep no traits of their own.
   await tx.query(
     `DELETE FROM customer_traits t USING customers c
@@ -539,8 +553,13 @@ export async function recomputeInTx(tx: Tx, workspaceId: string, now: Date): Pro
 }
 
 /** Recomputes every customer's traits of a workspace, refitting the RFM cut points and the CLV model. */
-export function recomputeWorkspace(db: Db, workspaceId: string, now: Date): Promise<RecomputeResult> {
-  return db.tenant(workspaceId, (tx) => recomputeInTx(tx, workspaceId, now));
+export function recomputeWorkspace(
+  db: Db,
+  workspaceId: string,
+  now: Date,
+  options: { announce?: boolean } = {},
+): Promise<RecomputeResult> {
+  return db.tenant(workspaceId, (tx) => recomputeInTx(tx, workspaceId, now, options));
 }
 
 /**
