@@ -167,17 +167,54 @@ export type Order = Static<typeof Order>;
 
 export const IMPORT_KINDS = ['customers', 'orders'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
+export const ImportKind = Type.Union(IMPORT_KINDS.map((k) => Type.Literal(k)));
 
-/** Upload from the console: the file travels base64-encoded inside JSON, so it must fit the 1 MB body limit. */
-export const ImportBody = Type.Object(
-  {
-    kind: Type.Union(IMPORT_KINDS.map((k) => Type.Literal(k))),
-    filename: Type.String({ minLength: 1, maxLength: 200, pattern: '\\.(csv|xlsx)$' }),
-    contentBase64: Type.String({ minLength: 1, maxLength: 1_048_576 }),
-  },
+/** The largest file an import takes (the JSON routes keep the 1 MB body limit); the console checks it first. */
+export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
+
+export const IMPORT_STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
+export type ImportState = (typeof IMPORT_STATES)[number];
+
+/**
+ * `POST /api/imports?kind=…&filename=…` with the file itself as the body (any Content-Type; the name's extension,
+ * .csv or .xlsx, says how it is read).
+ */
+export const ImportUploadQuery = Type.Object(
+  { kind: ImportKind, filename: Type.String({ minLength: 1, maxLength: 200 }) },
   strict,
 );
-export type ImportBody = Static<typeof ImportBody>;
+export type ImportUploadQuery = Static<typeof ImportUploadQuery>;
+
+export const ImportParams = Type.Object({ id: Uuid }, strict);
+export const ImportTemplateParams = Type.Object({ kind: ImportKind }, strict);
+/** The template: a CSV (UTF-8 with a byte-order mark) of one header row, as an attachment. */
+export const ImportTemplateFile = Type.String({ format: 'binary', description: 'text/csv, sent as an attachment' });
+
+/** An import running as background jobs: its progress while it runs, its report once it has finished. */
+export const DataImport = Type.Object({
+  id: Uuid,
+  kind: ImportKind,
+  filename: Type.String(),
+  sizeBytes: Type.Integer(),
+  state: Type.Union(IMPORT_STATES.map((s) => Type.Literal(s))),
+  /** Rows below the header; null until the file has been read. */
+  totalRows: Type.Union([Type.Integer(), Type.Null()]),
+  doneRows: Type.Integer(),
+  /** 0–100; 100 only once the import has succeeded. */
+  progress: Type.Integer(),
+  /** Customers or orders written (an order may take several rows). */
+  imported: Type.Integer(),
+  /** Rows reported as bad; they are listed at `/api/imports/:id/errors`. */
+  failed: Type.Integer(),
+  /** Header cells that match no known column; their values were not imported. */
+  ignoredColumns: Type.Array(Type.String()),
+  /** Why the import as a whole failed (an unreadable file, a missing column), in the reader's language. */
+  error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+  createdBy: Type.Object({ id: Type.String(), name: Type.String() }),
+  createdAt: Timestamp,
+  finishedAt: Type.Union([Timestamp, Type.Null()]),
+});
+export type DataImport = Static<typeof DataImport>;
 
 export const ImportRowError = Type.Object({
   /** Line of the file (CSV) or row number of the sheet (xlsx), the header being line 1. */
@@ -185,13 +222,4 @@ export const ImportRowError = Type.Object({
   code: Type.String(),
   message: Type.String(),
 });
-export const ImportReport = Type.Object({
-  kind: Type.String(),
-  rows: Type.Integer(),
-  imported: Type.Integer(),
-  failed: Type.Integer(),
-  errors: Type.Array(ImportRowError),
-  /** Header cells that match no known column; their values were not imported. */
-  ignoredColumns: Type.Array(Type.String()),
-});
-export type ImportReport = Static<typeof ImportReport>;
+export type ImportRowError = Static<typeof ImportRowError>;

@@ -32,7 +32,12 @@ export class ApiClient {
     const res = await fetch(this.baseUrl + path, {
       method,
       headers: h,
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      body:
+        body === undefined
+          ? undefined
+          : typeof body === 'string' || body instanceof Uint8Array
+            ? body
+            : JSON.stringify(body),
     });
     const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('siyu_session='));
     if (setCookie) {

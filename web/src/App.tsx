@@ -25,10 +25,12 @@ const SegmentsPage = lazy(() => import('./pages/SegmentsPage.tsx'));
 const SegmentBuilderPage = lazy(() => import('./pages/SegmentBuilderPage.tsx'));
 const SegmentPage = lazy(() => import('./pages/SegmentPage.tsx'));
 const CustomFieldsPage = lazy(() => import('./pages/CustomFieldsPage.tsx'));
+const ImportsPage = lazy(() => import('./pages/ImportsPage.tsx'));
 
 const settingsElements = {
   staff: <StaffPage />,
   customFields: <CustomFieldsPage />,
+  imports: <ImportsPage />,
   apiKeys: <ApiKeysPage />,
   audit: <AuditPage />,
   jobs: <JobsPage />,

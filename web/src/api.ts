@@ -12,7 +12,7 @@ import type {
   UpdateCustomerBody,
   UpdateCustomFieldBody,
 } from '../../src/contracts/customers.ts';
-import type { Order } from '../../src/contracts/events.ts';
+import type { DataImport, ImportKind, ImportRowError, Order } from '../../src/contracts/events.ts';
 import type {
   ApiKey,
   AuditEntry,
@@ -156,6 +156,43 @@ async function request<T>(method: Method, path: string, options: RequestOptions 
   return (await response.json()) as T;
 }
 
+/**
+ * Sends a file as the request body with XMLHttpRequest, because fetch reports no upload progress and a file of
+ * tens of megabytes takes a while on a store's uplink.
+ */
+function uploadFile<T>(
+  path: string,
+  query: Query,
+  file: Blob,
+  idempotencyKey: string,
+  onProgress: (percent: number) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', withQuery(path, query));
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('Accept-Language', currentLanguage());
+    // The server reads the file by its name's extension; the browser's guess at a type (CSV files are often
+    // labelled as Excel on Windows) adds nothing.
+    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    xhr.setRequestHeader('Idempotency-Key', idempotencyKey);
+    if (csrfToken) xhr.setRequestHeader('X-CSRF-Token', csrfToken);
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(Math.floor((event.loaded * 100) / event.total));
+    };
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve(JSON.parse(xhr.responseText) as T);
+        return;
+      }
+      if (xhr.status === 401) unauthorizedListener?.();
+      void errorFrom(new Response(xhr.responseText, { status: xhr.status, statusText: xhr.statusText })).then(reject);
+    };
+    xhr.onerror = () => reject(new TypeError('network error'));
+    xhr.send(file);
+  });
+}
+
 export const api = {
   login: (body: LoginBody) => request<Session>('POST', '/api/auth/login', { body, expectUnauthorized: true }),
   logout: () => request<void>('POST', '/api/auth/logout'),
@@ -258,6 +295,20 @@ export const api = {
   /** The download itself: a plain link, so the browser streams it to disk under the server's filename. */
   segmentExportFileUrl: (id: string, exportId: string) =>
     `/api/segments/${encodeURIComponent(id)}/exports/${encodeURIComponent(exportId)}/file`,
+  /** Uploads a CSV or .xlsx file; the import then runs as background jobs (follow it with `getImport`). */
+  startImport: (
+    kind: ImportKind,
+    file: File,
+    onProgress: (percent: number) => void,
+    idempotencyKey = newIdempotencyKey(),
+  ) => uploadFile<DataImport>('/api/imports', { kind, filename: file.name }, file, idempotencyKey, onProgress),
+  listImports: (query: PageParams) => request<Page<DataImport>>('GET', '/api/imports', { query }),
+  getImport: (id: string) => request<DataImport>('GET', `/api/imports/${encodeURIComponent(id)}`),
+  importErrors: (id: string, query: PageParams) =>
+    request<Page<ImportRowError>>('GET', `/api/imports/${encodeURIComponent(id)}/errors`, { query }),
+  /** The template download: a plain link, in the console's language. */
+  importTemplateUrl: (kind: ImportKind) =>
+    withQuery(`/api/imports/templates/${encodeURIComponent(kind)}`, { lang: currentLanguage() }),
   tagSegment: (id: string, body: SegmentTaggingBody) =>
     request<BulkTagResult>('POST', `/api/segments/${encodeURIComponent(id)}/tagging`, { body }),
 };

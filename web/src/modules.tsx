@@ -5,6 +5,7 @@ import {
   ApiOutlined,
   AuditOutlined,
   BarChartOutlined,
+  CloudUploadOutlined,
   CommentOutlined,
   CrownOutlined,
   DashboardOutlined,
@@ -42,7 +43,7 @@ export type ModuleKey =
   | 'analytics'
   | 'privacy';
 
-export type SettingsKey = 'staff' | 'customFields' | 'apiKeys' | 'audit' | 'jobs';
+export type SettingsKey = 'staff' | 'customFields' | 'imports' | 'apiKeys' | 'audit' | 'jobs';
 
 export const upcomingModules: { key: ModuleKey; path: string; icon: ReactNode; permission?: Permission }[] = [
   { key: 'customers', path: '/customers', icon: <UserOutlined />, permission: 'customer.read' },
@@ -67,6 +68,7 @@ export const builtModules: ReadonlySet<ModuleKey> = new Set(['customers', 'tags'
 export const settingsPages: { key: SettingsKey; path: string; icon: ReactNode; permission: Permission }[] = [
   { key: 'staff', path: '/settings/staff', icon: <TeamOutlined />, permission: 'staff.read' },
   { key: 'customFields', path: '/settings/custom-fields', icon: <FormOutlined />, permission: 'customer.configure' },
+  { key: 'imports', path: '/settings/imports', icon: <CloudUploadOutlined />, permission: 'import.run' },
   { key: 'apiKeys', path: '/settings/api-keys', icon: <ApiOutlined />, permission: 'api_key.manage' },
   { key: 'audit', path: '/settings/audit', icon: <AuditOutlined />, permission: 'audit.read' },
   { key: 'jobs', path: '/settings/jobs', icon: <ScheduleOutlined />, permission: 'jobs.manage' },

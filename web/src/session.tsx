@@ -23,7 +23,8 @@ export type Permission =
   | 'segment.read'
   | 'segment.manage'
   | 'segment.export'
-  | 'order.read';
+  | 'order.read'
+  | 'import.run';
 
 interface SessionState {
   session: Session | null;

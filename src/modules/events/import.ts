@@ -2,7 +2,7 @@
 // good rows written in chunks (one transaction each, one savepoint per row), bad rows reported with their line.
 // Rows resolve to customers by their identities and orders upsert by number, so importing a file twice changes
 // nothing the second time.
-import type { ImportBody, ImportKind, ImportReport, OrderItemInput, OrderStatus } from '../../contracts/events.ts';
+import type { ImportKind, OrderItemInput, OrderStatus } from '../../contracts/events.ts';
 import type { Db, Tx } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { type Locale, translate } from '../../platform/i18n/index.ts';
@@ -25,20 +25,21 @@ export interface ImportFile {
   data: Uint8Array;
 }
 
-/** Rows (customers) or orders written per transaction. */
-export const IMPORT_CHUNK = 200;
+/** Rows written per transaction (a chunk job of a console import); an order's rows are never split. */
+export const IMPORT_CHUNK = 500;
 
-// Header spellings per field; compared after lower-casing and dropping spaces, brackets and units.
+// Header spellings per field; compared after lower-casing and dropping spaces and brackets. The first spelling (and
+// the first in ASCII, for English) is the one the downloadable template uses.
 const CUSTOMER_COLUMNS: Record<string, string[]> = {
   name: ['姓名', '名字', '客户姓名', 'name'],
-  phone: ['手机', '手机号', '手机号码', '电话', 'phone', 'mobile'],
+  phone: ['手机号', '手机', '手机号码', '电话', 'phone', 'mobile'],
   email: ['邮箱', '电子邮箱', 'email', 'e-mail'],
   gender: ['性别', 'gender', 'sex'],
   birthday: ['生日', '出生日期', 'birthday', 'birthdate'],
   city: ['城市', 'city'],
   region: ['省份', '省', '地区', 'region', 'province', 'state'],
   member_card: ['会员卡号', '会员卡', '会员号', 'member_card', 'membercard', 'card_no'],
-  user_id: ['用户id', '用户编号', 'user_id', 'userid'],
+  user_id: ['用户ID', '用户编号', 'user_id', 'userid'],
   source_channel: ['来源渠道', '来源', '渠道', 'source_channel', 'source', 'channel'],
   occupation: ['职业', 'occupation', 'title'],
   interests: ['兴趣', '兴趣爱好', 'interests'],
@@ -46,26 +47,26 @@ const CUSTOMER_COLUMNS: Record<string, string[]> = {
 };
 const ORDER_COLUMNS: Record<string, string[]> = {
   order_no: ['订单号', '订单编号', 'order_no', 'orderno', 'order_id'],
-  phone: ['手机', '手机号', '手机号码', 'phone', 'mobile'],
+  phone: ['手机号', '手机', '手机号码', 'phone', 'mobile'],
   email: ['邮箱', 'email'],
   member_card: ['会员卡号', '会员卡', '会员号', 'member_card', 'membercard'],
-  user_id: ['用户id', 'user_id', 'userid'],
-  status: ['状态', '订单状态', 'status'],
-  amount: ['金额元', '金额', '订单金额', '订单金额元', 'amount', 'total'],
+  user_id: ['用户ID', 'user_id', 'userid'],
+  status: ['订单状态', '状态', 'status'],
+  amount: ['订单金额（元）', '金额（元）', '金额', '订单金额', 'amount', 'total'],
   amount_fen: ['金额分', '订单金额分', 'amount_fen', 'total_fen'],
-  paid_amount: ['实付金额', '实付金额元', '实付', 'paid_amount', 'paid'],
+  paid_amount: ['实付金额（元）', '实付金额', '实付', 'paid_amount', 'paid'],
   paid_fen: ['实付金额分', 'paid_fen'],
-  refund_amount: ['退款金额', '退款金额元', '退款', 'refund_amount', 'refunded'],
+  refund_amount: ['退款金额（元）', '退款金额', '退款', 'refund_amount', 'refunded'],
   refunded_fen: ['退款金额分', 'refunded_fen'],
   placed_at: ['下单时间', '下单日期', '订单时间', 'placed_at', 'order_time', 'created_at'],
   paid_at: ['支付时间', '付款时间', 'paid_at'],
   store: ['门店', '店铺', 'store'],
   channel: ['渠道', '销售渠道', 'channel'],
-  sku: ['sku', '商品编码', '商品编号', '货号'],
-  item_name: ['商品', '商品名称', '品名', 'item_name', 'product', 'item'],
+  sku: ['SKU', '商品编码', '商品编号', '货号'],
+  item_name: ['商品名称', '商品', '品名', 'item_name', 'product', 'item'],
   category: ['品类', '类目', '商品类目', 'category'],
   quantity: ['数量', 'quantity', 'qty'],
-  unit_price: ['单价', '单价元', 'unit_price', 'price'],
+  unit_price: ['单价（元）', '单价', 'unit_price', 'price'],
   unit_price_fen: ['单价分', 'unit_price_fen', 'price_fen'],
 };
 
@@ -301,9 +302,7 @@ function orderOfRow(get: Cells, timeZone: string): OrderRowInput {
 }
 
 export interface ParsedFile {
-  kind: ImportKind;
   rows: number;
-  ignoredColumns: string[];
   errors: { line: number; code: string; params: Record<string, string | number> }[];
   /** Units to write: one customer row, or one order with the lines it came from. */
   units: (
@@ -326,15 +325,28 @@ export function readTable(file: ImportFile): TableRow[] {
   throw new AppError(400, 'import.unsupported_file', { name: file.name });
 }
 
+const COLUMNS: Record<ImportKind, Record<string, string[]>> = { customers: CUSTOMER_COLUMNS, orders: ORDER_COLUMNS };
+/** A file must have at least one of these columns: a customer needs an identity, an order its number. */
+const NEEDED: Record<ImportKind, string[]> = {
+  customers: ['phone', 'email', 'member_card', 'user_id'],
+  orders: ['order_no'],
+};
+
+/** Which column holds each field; refuses a header without any column that names a customer (or an order). */
+export function checkHeader(kind: ImportKind, header: string[]) {
+  const mapped = mapHeader(header, COLUMNS[kind]);
+  if (!NEEDED[kind].some((f) => mapped.index.has(f))) {
+    throw new AppError(400, 'import.missing_columns', { columns: NEEDED[kind].join(', ') });
+  }
+  return mapped;
+}
+
 /** Checks every row; what is left to write comes back as units, what is wrong as errors with line numbers. */
 export function parseImport(kind: ImportKind, table: TableRow[], timeZone: string): ParsedFile {
   const [header, ...body] = table;
   if (!header) throw new AppError(400, 'import.empty_file');
-  const { index, ignored } = mapHeader(header.cells, kind === 'customers' ? CUSTOMER_COLUMNS : ORDER_COLUMNS);
-  const needed = kind === 'customers' ? ['phone', 'email', 'member_card', 'user_id'] : ['order_no'];
-  if (!needed.some((f) => index.has(f)))
-    throw new AppError(400, 'import.missing_columns', { columns: needed.join(', ') });
-  const parsed: ParsedFile = { kind, rows: body.length, ignoredColumns: ignored, errors: [], units: [] };
+  const { index } = checkHeader(kind, header.cells);
+  const parsed: ParsedFile = { rows: body.length, errors: [], units: [] };
   const fail = (line: number, err: unknown) => {
     if (!(err instanceof AppError)) throw err;
     parsed.errors.push({ line, code: err.code, params: err.params });
@@ -452,27 +464,97 @@ async function writeUnits(
   return { imported, errors };
 }
 
-function report(parsed: ParsedFile, imported: number, extra: ParsedFile['errors'], locale: Locale): ImportReport {
-  const errors = [...parsed.errors, ...extra].sort((a, b) => a.line - b.line);
-  return {
-    kind: parsed.kind,
-    rows: parsed.rows,
-    imported,
-    failed: new Set(errors.map((e) => e.line)).size,
-    errors: errors.map((e) => ({ line: e.line, code: e.code, message: translate(locale, e.code, e.params) })),
-    ignoredColumns: parsed.ignoredColumns,
-  };
-}
-
-async function timeZoneOf(q: Tx | Db, workspaceId: string): Promise<string> {
-  const rows = await q.query<{ timezone: string }>('SELECT timezone FROM workspaces WHERE id = $1', [workspaceId]);
+async function timeZoneOf(tx: Tx, workspaceId: string): Promise<string> {
+  const rows = await tx.query<{ timezone: string }>('SELECT timezone FROM workspaces WHERE id = $1', [workspaceId]);
   return rows[0]?.timezone ?? 'Asia/Shanghai';
 }
 
+/** A file split for writing: the header, and the rows below it in chunks of about IMPORT_CHUNK rows. */
+export interface ImportPlan {
+  header: string[];
+  rows: number;
+  ignoredColumns: string[];
+  chunks: TableRow[][];
+}
+
 /**
- * Imports a file into a workspace in chunks of IMPORT_CHUNK units, one transaction per chunk, calling
- * `onProgress(done, total)` after each. `imported` counts customers or orders written; re-importing the same file
- * writes the same values again and announces no order change.
+ * Checks the header and splits the rows into chunks, each to be written in its own transaction. Rows of one order
+ * go into the same chunk wherever they stand in the file, because an order is written whole or not at all.
+ */
+export function planImport(kind: ImportKind, table: TableRow[]): ImportPlan {
+  const [header, ...body] = table;
+  if (!header) throw new AppError(400, 'import.empty_file');
+  const { index, ignored } = checkHeader(kind, header.cells);
+  const orderColumn = index.get('order_no');
+  const groups: TableRow[][] = [];
+  if (kind === 'orders' && orderColumn !== undefined) {
+    const byOrder = new Map<string, TableRow[]>();
+    for (const row of body) {
+      const orderNo = (row.cells[orderColumn] ?? '').trim();
+      const group = orderNo ? byOrder.get(orderNo) : undefined;
+      if (group) group.push(row);
+      else {
+        const fresh = [row];
+        groups.push(fresh);
+        if (orderNo) byOrder.set(orderNo, fresh);
+      }
+    }
+  } else {
+    for (const row of body) groups.push([row]);
+  }
+  const chunks: TableRow[][] = [];
+  let chunk: TableRow[] = [];
+  for (const group of groups) {
+    if (chunk.length > 0 && chunk.length + group.length > IMPORT_CHUNK) {
+      chunks.push(chunk);
+      chunk = [];
+    }
+    chunk.push(...group);
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return { header: header.cells, rows: body.length, ignoredColumns: ignored, chunks };
+}
+
+/** What writing one chunk did: rows read, customers or orders written, and the bad rows by line. */
+export interface ChunkOutcome {
+  rows: number;
+  imported: number;
+  errors: ParsedFile['errors'];
+}
+
+/** Checks and writes one chunk of rows (of a plan) in the caller's transaction. */
+export async function importChunk(
+  tx: Tx,
+  participants: CustomerParticipants,
+  workspaceId: string,
+  kind: ImportKind,
+  header: string[],
+  rows: TableRow[],
+  now: Date,
+): Promise<ChunkOutcome> {
+  const parsed = parseImport(kind, [{ line: 1, cells: header }, ...rows], await timeZoneOf(tx, workspaceId));
+  const written = await writeUnits(tx, participants, workspaceId, parsed.units, now);
+  const errors = [...parsed.errors, ...written.errors].sort((a, b) => a.line - b.line);
+  return { rows: parsed.rows, imported: written.imported, errors };
+}
+
+/** Rows with errors; an order's error is reported on each of its lines. */
+export const failedLines = (errors: ParsedFile['errors']) => new Set(errors.map((e) => e.line)).size;
+
+/** What `siyu import` prints. */
+export interface ImportReport {
+  kind: ImportKind;
+  rows: number;
+  imported: number;
+  failed: number;
+  errors: { line: number; code: string; message: string }[];
+  ignoredColumns: string[];
+}
+
+/**
+ * Imports a file into a workspace chunk by chunk, one transaction each, calling `onProgress(rows done, rows)`
+ * after each. `imported` counts customers or orders written; re-importing the same file writes the same values
+ * again and announces no order change.
  */
 export async function importFile(
   db: Db,
@@ -483,36 +565,42 @@ export async function importFile(
   onProgress: (done: number, total: number) => void = () => {},
   options: { now?: Date; locale?: Locale } = {},
 ): Promise<ImportReport> {
-  const table = readTable(file);
-  const timeZone = await db.tenant(workspaceId, (tx) => timeZoneOf(tx, workspaceId));
-  const parsed = parseImport(kind, table, timeZone);
+  const plan = planImport(kind, readTable(file));
+  let done = 0;
   let imported = 0;
   const errors: ParsedFile['errors'] = [];
-  onProgress(0, parsed.units.length);
-  for (let start = 0; start < parsed.units.length; start += IMPORT_CHUNK) {
-    const chunk = parsed.units.slice(start, start + IMPORT_CHUNK);
-    const result = await db.tenant(workspaceId, (tx) =>
-      writeUnits(tx, participants, workspaceId, chunk, options.now ?? new Date()),
+  onProgress(0, plan.rows);
+  for (const rows of plan.chunks) {
+    const outcome = await db.tenant(workspaceId, (tx) =>
+      importChunk(tx, participants, workspaceId, kind, plan.header, rows, options.now ?? new Date()),
     );
-    imported += result.imported;
-    errors.push(...result.errors);
-    onProgress(Math.min(start + IMPORT_CHUNK, parsed.units.length), parsed.units.length);
+    done += outcome.rows;
+    imported += outcome.imported;
+    errors.push(...outcome.errors);
+    onProgress(done, plan.rows);
   }
-  return report(parsed, imported, errors, options.locale ?? 'zh-CN');
+  const locale = options.locale ?? 'zh-CN';
+  errors.sort((a, b) => a.line - b.line);
+  return {
+    kind,
+    rows: plan.rows,
+    imported,
+    failed: failedLines(errors),
+    errors: errors.map((e) => ({ line: e.line, code: e.code, message: translate(locale, e.code, e.params) })),
+    ignoredColumns: plan.ignoredColumns,
+  };
 }
 
-/** The console upload: the whole file in the request's transaction (uploads are small, see the route). */
-export async function importUpload(
-  tx: Tx,
-  participants: CustomerParticipants,
-  workspaceId: string,
-  body: ImportBody,
-  now: Date,
-  locale: Locale,
-): Promise<ImportReport> {
-  if (!/^[A-Za-z0-9+/=\s]+$/.test(body.contentBase64)) throw new AppError(400, 'import.invalid_base64');
-  const data = Buffer.from(body.contentBase64, 'base64');
-  const parsed = parseImport(body.kind, readTable({ name: body.filename, data }), await timeZoneOf(tx, workspaceId));
-  const { imported, errors } = await writeUnits(tx, participants, workspaceId, parsed.units, now);
-  return report(parsed, imported, errors, locale);
+/** Fields in the downloadable template, in the order people fill them in (amounts in yuan, not fen). */
+const TEMPLATE_FIELDS: Record<ImportKind, string[]> = {
+  customers: Object.keys(CUSTOMER_COLUMNS),
+  orders: Object.keys(ORDER_COLUMNS).filter((f) => !f.endsWith('_fen')),
+};
+
+/** The template's header row: the first spelling of each field, or its first ASCII one in English. */
+export function templateHeader(kind: ImportKind, locale: Locale): string[] {
+  return TEMPLATE_FIELDS[kind].map((field) => {
+    const names = COLUMNS[kind][field] ?? [];
+    return (locale === 'en' ? names.find((n) => /^[\x20-\x7e]+$/.test(n)) : names[0]) ?? field;
+  });
 }

@@ -6,6 +6,7 @@ import type { DomainEvent } from '../../platform/jobs/index.ts';
 import type { SiyuModule } from '../../platform/module.ts';
 import { touchSeen } from '../customers/index.ts';
 import type { CustomerParticipants } from '../customers/participants.ts';
+import { CHUNK_JOB, importStep, PREPARE_JOB, prepareImport, runImportChunk } from './import-jobs.ts';
 import en from './locales/en.json' with { type: 'json' };
 import zhCN from './locales/zh-CN.json' with { type: 'json' };
 import { eventsMergeParticipant, eventsTimeline, ordersTimeline } from './participants.ts';
@@ -41,6 +42,18 @@ export function eventsModule(deps: { participants: CustomerParticipants }): Siyu
         handleMany: widenSeen,
       },
     ],
+    jobs: {
+      [PREPARE_JOB]: (job, tx) => {
+        const { importId } = job.payload as { importId: string };
+        const now = new Date();
+        return importStep(job, tx, now, () => prepareImport(tx, importId, now));
+      },
+      [CHUNK_JOB]: (job, tx) => {
+        const { importId, seq } = job.payload as { importId: string; seq: number };
+        const now = new Date();
+        return importStep(job, tx, now, () => runImportChunk(tx, deps.participants, importId, seq, now));
+      },
+    },
   };
 }
 

@@ -8,10 +8,15 @@ import {
   type BatchMessage,
   BatchMessages,
   BatchResult,
+  DataImport,
   IdentifyBody,
-  ImportBody,
-  ImportReport,
+  ImportParams,
+  ImportRowError,
+  ImportTemplateFile,
+  ImportTemplateParams,
+  ImportUploadQuery,
   IngestResult,
+  MAX_IMPORT_BYTES,
   Order,
   OrderBody,
   OrderParams,
@@ -21,10 +26,11 @@ import {
 } from '../../contracts/events.ts';
 import { PageQuery, page, Uuid } from '../../contracts/foundation.ts';
 import { AppError } from '../../platform/errors.ts';
-import type { RequestContext, RouteRegistrar } from '../../platform/http/routes.ts';
+import { FileBody, type RequestContext, type RouteRegistrar } from '../../platform/http/routes.ts';
 import { translate } from '../../platform/i18n/index.ts';
+import { XLSX_CONTENT_TYPE } from '../../platform/xlsx.ts';
 import { type CustomerParticipants, getCustomerRow } from '../customers/index.ts';
-import { importUpload } from './import.ts';
+import { getImport, importTemplate, listImportErrors, listImports, startImport } from './import-jobs.ts';
 import { ingest, type Normalized, normalizeMessage } from './ingest.ts';
 import { getOrder, listCustomerOrders, orderInputOf, upsertOrder } from './orders.ts';
 
@@ -196,25 +202,69 @@ export function eventRoutes(participants: CustomerParticipants) {
     r.route({
       method: 'POST',
       url: '/api/imports',
-      summary: '导入客户或订单 / Import customers or orders from CSV or Excel',
+      summary: '上传文件导入客户或订单 / Upload a CSV or Excel file to import customers or orders',
       description:
-        'The file travels base64-encoded in JSON, so it must fit the request body limit (1 MB by default, about ' +
-        '750 KB of file); use `siyu import` for larger files. Good rows are imported, bad rows reported by line.',
+        'The body is the file itself, up to 50 MB, with any Content-Type (text/csv, the .xlsx type, ' +
+        'application/octet-stream …); `kind` and `filename` (ending .csv or .xlsx, which decides how it is read) ' +
+        'come in the query. Answers 202 with the import, which then runs as background jobs: follow it at ' +
+        '`GET /api/imports/:id`, its bad rows at `GET /api/imports/:id/errors`. Refused at once: another file ' +
+        'type (400 import.unsupported_file), an empty file (400 import.empty_file), an .xlsx that is no workbook ' +
+        '(400 import.unreadable_xlsx), more than 50 MB (413 request.too_large).',
       tags: ['imports'],
       permission: 'import.run',
-      audit: { action: 'import.run', targetType: 'import' },
-      body: ImportBody,
-      response: ImportReport,
-      handler: async (ctx, { body }) => {
-        const report = await importUpload(ctx.tx, participants, ctx.workspaceId, body, ctx.now(), ctx.locale);
-        ctx.audit.details = {
-          kind: body.kind,
-          filename: body.filename,
-          imported: report.imported,
-          failed: report.failed,
-        };
-        return report;
-      },
+      audit: { action: 'import.upload', targetType: 'import' },
+      upload: { maxBytes: MAX_IMPORT_BYTES, contentTypes: ['text/csv', XLSX_CONTENT_TYPE, 'application/octet-stream'] },
+      query: ImportUploadQuery,
+      body: FileBody,
+      response: DataImport,
+      status: 202,
+      handler: (ctx, { query, body }) => startImport(ctx, query, body),
+    });
+
+    r.route({
+      method: 'GET',
+      url: '/api/imports',
+      summary: '最近的导入 / The workspace’s imports, newest first',
+      tags: ['imports'],
+      permission: 'import.run',
+      query: Type.Object(PageQuery, { additionalProperties: false }),
+      response: page(DataImport),
+      handler: (ctx, { query }) => listImports(ctx, query),
+    });
+
+    r.route({
+      method: 'GET',
+      url: '/api/imports/:id',
+      summary: '导入进度与结果 / An import’s progress, counts and ignored columns',
+      tags: ['imports'],
+      permission: 'import.run',
+      params: ImportParams,
+      response: DataImport,
+      handler: (ctx, { params }) => getImport(ctx, params.id),
+    });
+
+    r.route({
+      method: 'GET',
+      url: '/api/imports/:id/errors',
+      summary: '导入失败的行 / An import’s bad rows with line and reason, in line order',
+      tags: ['imports'],
+      permission: 'import.run',
+      params: ImportParams,
+      query: Type.Object(PageQuery, { additionalProperties: false }),
+      response: page(ImportRowError),
+      handler: (ctx, { params, query }) => listImportErrors(ctx, params.id, query),
+    });
+
+    r.route({
+      method: 'GET',
+      url: '/api/imports/templates/:kind',
+      summary: '下载导入模板 / A CSV template with the column names the import reads',
+      description: 'Chinese column names, or English ones with Accept-Language: en; both are read the same way.',
+      tags: ['imports'],
+      permission: 'import.run',
+      params: ImportTemplateParams,
+      response: ImportTemplateFile,
+      handler: async (ctx, { params }) => importTemplate(ctx, params.kind),
     });
   };
 }

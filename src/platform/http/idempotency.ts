@@ -26,10 +26,13 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-export function requestHash(method: string, path: string, body: unknown): string {
-  return createHash('sha256')
-    .update(`${method} ${path}\n${canonical(body)}`)
-    .digest('hex');
+/** The request as the key remembers it: method, path, body, and the query string when the route reads one. */
+export function requestHash(method: string, path: string, body: unknown, query?: unknown): string {
+  const hash = createHash('sha256').update(`${method} ${path}\n`);
+  // A file upload is hashed as its bytes: canonical JSON of a 50 MB Buffer would be a gigabyte of text.
+  hash.update(body instanceof Uint8Array ? body : canonical(body));
+  if (query !== undefined) hash.update(`\n${canonical(query)}`);
+  return hash.digest('hex');
 }
 
 /**

@@ -1,7 +1,7 @@
 // How modules declare HTTP routes: a schema for every input, the permission it needs, the audit action it records.
 // The server (server.ts) turns each spec into a Fastify route that authenticates, authorises, runs the handler in a
 // workspace-confined transaction together with its audit entry and idempotency record, and maps errors.
-import type { Static, TSchema } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../../contracts/foundation.ts';
 import type { Db, Tx } from '../db/index.ts';
@@ -55,6 +55,12 @@ export class FileDownload {
   ) {}
 }
 
+/**
+ * The body of an upload route: the file's bytes. No JSON type, so validation lets the Buffer through; the route
+ * checks the content itself.
+ */
+export const FileBody = Type.Unsafe<Buffer | undefined>({ format: 'binary', description: 'The file itself' });
+
 export interface PublicContext {
   db: Db;
   now(): Date;
@@ -94,6 +100,13 @@ export interface PrivateRouteSpec<B extends TSchema, Q extends TSchema, P extend
   readOnly?: boolean;
   /** Lets this route be called by an API key and by a console session (default), or by sessions only. */
   sessionOnly?: boolean;
+  /**
+   * The body is a file rather than JSON (declare `body: FileBody`): its bytes arrive as a Buffer, undefined when
+   * none was sent, whatever the Content-Type, because browsers and curl label the same CSV every which way. It may
+   * be up to `maxBytes` instead of the JSON limit, so the caller is admitted before a byte of it is read.
+   * `contentTypes` are the types the API documents.
+   */
+  upload?: { maxBytes: number; contentTypes: string[] };
   handler: (ctx: RequestContext, input: Input<B, Q, P>) => Promise<unknown>;
 }
 

@@ -17,6 +17,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type RouteOptions,
 } from 'fastify';
 import type { Logger } from 'pino';
 import { ErrorBody } from '../../contracts/foundation.ts';
@@ -187,7 +188,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const appErr = toAppError(err, config.bodyLimitBytes);
+    // Upload routes take larger bodies than the JSON limit; a 413 names the limit of the route that refused.
+    const appErr = toAppError(err, request.routeOptions.bodyLimit ?? config.bodyLimitBytes);
     if (appErr.status >= 500) request.log.error({ err }, 'request failed');
     return sendError(request, reply, appErr);
   });
@@ -318,30 +320,44 @@ function registerRoute(app: FastifyInstance, spec: AnyRouteSpec, deps: ServerDep
   if (MUTATING.has(spec.method) && !spec.audit && !spec.readOnly) {
     throw new Error(`route ${spec.method} ${spec.url} changes state but declares no audit action`);
   }
-  app.route({
+  const admit = async (request: FastifyRequest, reply: FastifyReply) => {
+    const principal = await authenticate(request, db, now());
+    request.principal = principal;
+    if (principal.via === 'api_key') {
+      if (spec.sessionOnly) throw new AppError(403, 'auth.forbidden', { permission: 'console session' });
+      const wait = keyLimiter.hit(principal.actor.id, config.rateLimit.perApiKeyPerMinute);
+      if (wait > 0) {
+        reply.header('retry-after', String(wait));
+        throw new AppError(429, 'request.rate_limited', { retryAfter: wait });
+      }
+    }
+    if (principal.via === 'session' && MUTATING.has(request.method) && !spec.readOnly) {
+      if (request.headers['x-csrf-token'] !== principal.csrfToken) throw new AppError(403, 'auth.csrf_failed');
+    }
+    if (!permissions.allows(principal.role, spec.permission)) {
+      throw new AppError(403, 'auth.forbidden', { permission: spec.permission });
+    }
+  };
+  const upload = spec.upload;
+  const route: RouteOptions = {
     method: spec.method,
     url: spec.url,
-    schema,
-    // Authentication and CSRF run before the body is validated, so an anonymous caller learns nothing of a schema.
-    preValidation: async (request, reply) => {
-      if (request.body === undefined && !spec.body && MUTATING.has(spec.method)) request.body = {};
-      const principal = await authenticate(request, db, now());
-      request.principal = principal;
-      if (principal.via === 'api_key') {
-        if (spec.sessionOnly) throw new AppError(403, 'auth.forbidden', { permission: 'console session' });
-        const wait = keyLimiter.hit(principal.actor.id, config.rateLimit.perApiKeyPerMinute);
-        if (wait > 0) {
-          reply.header('retry-after', String(wait));
-          throw new AppError(429, 'request.rate_limited', { retryAfter: wait });
+    schema: upload
+      ? {
+          ...schema,
+          body: { content: Object.fromEntries(upload.contentTypes.map((type) => [type, { schema: spec.body }])) },
         }
-      }
-      if (principal.via === 'session' && MUTATING.has(request.method) && !spec.readOnly) {
-        if (request.headers['x-csrf-token'] !== principal.csrfToken) throw new AppError(403, 'auth.csrf_failed');
-      }
-      if (!permissions.allows(principal.role, spec.permission)) {
-        throw new AppError(403, 'auth.forbidden', { permission: spec.permission });
-      }
-    },
+      : schema,
+    // Authentication and CSRF run before the body is validated, so an anonymous caller learns nothing of a schema;
+    // for an upload, before the body is even read, so a caller the route refuses never gets to send a large file.
+    ...(upload
+      ? { onRequest: admit, bodyLimit: upload.maxBytes }
+      : {
+          preValidation: async (request: FastifyRequest, reply: FastifyReply) => {
+            if (request.body === undefined && !spec.body && MUTATING.has(spec.method)) request.body = {};
+            await admit(request, reply);
+          },
+        }),
     handler: async (request, reply) => {
       const principal = request.principal as Principal;
       const idemHeader = request.headers['idempotency-key'];
@@ -359,7 +375,7 @@ function registerRoute(app: FastifyInstance, spec: AnyRouteSpec, deps: ServerDep
                 key: idemKey,
                 method: request.method,
                 path,
-                hash: requestHash(request.method, path, request.body ?? null),
+                hash: requestHash(request.method, path, request.body ?? null, spec.query ? request.query : undefined),
               }
             : null;
           if (claim) {
@@ -427,5 +443,15 @@ function registerRoute(app: FastifyInstance, spec: AnyRouteSpec, deps: ServerDep
       if (outcome.stored.body === null) return reply.send();
       return reply.type('application/json; charset=utf-8').send(outcome.stored.body);
     },
+  };
+  if (!upload) {
+    app.route(route);
+    return;
+  }
+  // The file parser lives in the route's own plugin scope: every other route keeps parsing JSON only.
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    scope.route(route);
   });
 }

@@ -1,7 +1,8 @@
 // Customer list: search by name, phone, e-mail or any identity value; filters on city, gender and source channel;
 // cursor paging with "load more"; a row opens the customer 360 page. With tag.apply, rows can be selected and
-// tagged or untagged together.
-import { Card, Flex, Input, Select, Table, type TableColumnsType, Tag, Typography } from 'antd';
+// tagged or untagged together; with import.run, a button leads to the import page set for customers.
+import { UploadOutlined } from '@ant-design/icons';
+import { Button, Card, Flex, Input, Select, Table, type TableColumnsType, Tag, Typography } from 'antd';
 import { useCallback, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router-dom';
@@ -67,7 +68,17 @@ export default function CustomersPage() {
 
   return (
     <>
-      <PageHeader title={t('nav.customers')} description={t('customers.description')} />
+      <PageHeader
+        title={t('nav.customers')}
+        description={t('customers.description')}
+        extra={
+          can('import.run') && (
+            <Button icon={<UploadOutlined />} onClick={() => navigate('/settings/imports?kind=customers')}>
+              {t('customers.import')}
+            </Button>
+          )
+        }
+      />
       <Card>
         <Flex gap={12} wrap className="filters">
           <Input.Search

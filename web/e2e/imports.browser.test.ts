@@ -1,0 +1,111 @@
+// Drives the data import page in real Chromium against a real server with job workers: from the customers page to
+// the import page, a CSV of customers with one bad row dropped on the upload area, the import followed to the end,
+// the bad row's line and reason on screen, and the good rows' customers checked through the API. Screenshots land
+// in screenshots/.
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Customer } from '../../src/contracts/customers.ts';
+import { ApiClient } from '../../test/support/client.ts';
+import { startTestServer } from '../../test/support/server.ts';
+
+const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/', import.meta.url));
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let browser: Browser;
+let client: ApiClient;
+
+beforeAll(async () => {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  server = await startTestServer({ slug: 'imports', workers: true });
+  client = new ApiClient(server.url);
+  expect((await client.login(server.owner.login, server.owner.password, server.owner.workspace)).status).toBe(200);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+function screenshot(page: Page, name: string): Promise<Buffer> {
+  return page.screenshot({ path: `${SCREENSHOTS}imports-${name}.png`, fullPage: true });
+}
+
+async function openPage(path: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${server.url}${path}`);
+  await page.getByLabel('工作空间').fill(server.owner.workspace);
+  await page.getByLabel('账号').fill(server.owner.login);
+  await page.getByLabel('密码').fill(server.owner.password);
+  await page.getByRole('button', { name: '登录' }).click();
+  return { page, errors };
+}
+
+const findCustomers = async (phone: string) =>
+  (await client.get<{ items: Customer[] }>(`/api/customers?q=${encodeURIComponent(phone)}`)).body.items;
+
+test('a customers CSV with a bad row is imported from the page: progress to the end, the bad row shown by line', async () => {
+  const { page, errors } = await openPage('/customers');
+  await page.getByRole('heading', { name: '客户' }).waitFor();
+  await page.getByRole('button', { name: '导入客户' }).click();
+  await page.getByRole('heading', { name: '数据导入' }).waitFor();
+  expect(new URL(page.url()).searchParams.get('kind')).toBe('customers');
+  expect(await page.getByRole('radio', { name: '客户' }).isChecked()).toBe(true);
+  expect(await page.getByRole('link', { name: '下载模板' }).getAttribute('href')).toBe(
+    '/api/imports/templates/customers?lang=zh-CN',
+  );
+  await screenshot(page, '01-page');
+
+  const csv = [
+    '姓名,手机号,城市,性别,星座',
+    '页面导入甲,13755550001,苏州,女,天秤',
+    '页面导入乙,13755550002,苏州,未说,',
+    '页面导入丙,13755550003,无锡,男,',
+  ].join('\r\n');
+  await page.locator('.ant-upload-drag input[type=file]').setInputFiles({
+    name: '门店会员.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(`\ufeff${csv}`, 'utf8'),
+  });
+
+  const result = page.locator('[data-testid=import-result][data-state=succeeded]');
+  await result.waitFor();
+  expect(await result.getByTestId('import-progress').textContent()).toContain('已处理 3 / 3 行');
+  expect(await result.locator('.ant-progress').getAttribute('aria-valuenow')).toBe('100');
+  const bad = result.getByTestId('import-errors').getByRole('row').filter({ hasText: '第 3 行' });
+  await bad.waitFor();
+  expect(await bad.textContent()).toContain('性别无法识别：未说（可填 男、女、未知）');
+  expect(await result.getByTestId('import-ignored').textContent()).toContain('星座');
+  expect(await result.textContent()).toMatch(/导入客户2/);
+  const listed = page.getByRole('row').filter({ hasText: '门店会员.csv' });
+  expect(await listed.textContent()).toContain('已完成');
+  expect(await listed.textContent()).toContain('共 3 行，成功 2，失败 1');
+  await screenshot(page, '02-done');
+
+  const importId = new URL(page.url()).searchParams.get('id');
+  expect((await client.get(`/api/imports/${importId}`)).body).toMatchObject({ imported: 2, failed: 1 });
+  expect(await findCustomers('13755550001')).toMatchObject([{ name: '页面导入甲', city: '苏州', gender: 'female' }]);
+  expect(await findCustomers('13755550003')).toMatchObject([{ name: '页面导入丙', city: '无锡', gender: 'male' }]);
+  expect(await findCustomers('13755550002')).toEqual([]);
+
+  // A reload lands on the same import, read back from the server.
+  await page.reload();
+  await page.locator('[data-testid=import-result][data-state=succeeded]').waitFor();
+  expect(await page.getByTestId('import-errors').textContent()).toContain('第 3 行');
+  expect(errors).toEqual([]);
+  await page.close();
+}, 180_000);
