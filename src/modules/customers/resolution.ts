@@ -211,11 +211,10 @@ export async function resolveCustomer(
       await mergeCustomers(tx, participants, workspaceId, survivor.id, other.id, options.reason ?? 'identity');
       merged.push(other.id);
     }
-    if (options.profile && Object.keys(options.profile).length > 0) {
-      await updateProfile(tx, workspaceId, customerId, options.profile, { seenAt: options.seenAt });
-    } else {
-      await updateProfile(tx, workspaceId, customerId, {}, { seenAt: options.seenAt });
-    }
+    const fields = Object.keys(options.profile ?? {});
+    await updateProfile(tx, workspaceId, customerId, options.profile ?? {}, { seenAt: options.seenAt });
+    // Audiences index profile attributes: a changed city or gender must reach them like an edit in the console.
+    if (fields.length > 0) await emit(tx, 'customer.updated', { customerId, fields });
   }
   const missing = identities.filter((i) => !found.has(identityKey(i)));
   if (missing.length > 0) {
@@ -245,8 +244,15 @@ interface Unresolved {
   keys: Set<string>;
 }
 
-/** Groups sightings that share an identity, directly or through others: they resolve to one customer. */
-function linkedGroups(open: readonly number[], keysOf: readonly string[][]): Unresolved[] {
+/**
+ * Groups sightings that share an identity, or whose identities belong to the same customer, directly or through
+ * others: each group resolves to one customer, and its sightings' profile patches apply to it in order.
+ */
+function linkedGroups(
+  open: readonly number[],
+  keysOf: readonly string[][],
+  ownerOf: ReadonlyMap<string, string>,
+): Unresolved[] {
   const parent = new Map<string, string>();
   const root = (key: string): string => {
     let r = key;
@@ -258,11 +264,15 @@ function linkedGroups(open: readonly number[], keysOf: readonly string[][]): Unr
     }
     return r;
   };
-  for (const n of open) {
+  const linksOf = (n: number) => {
     const keys = keysOf[n] as string[];
-    for (const k of keys) if (!parent.has(k)) parent.set(k, k);
-    const first = root(keys[0] as string);
-    for (const k of keys) {
+    return [...keys, ...keys.flatMap((k) => (ownerOf.has(k) ? [`\u0002${ownerOf.get(k)}`] : []))];
+  };
+  for (const n of open) {
+    const links = linksOf(n);
+    for (const k of links) if (!parent.has(k)) parent.set(k, k);
+    const first = root(links[0] as string);
+    for (const k of links) {
       const r = root(k);
       if (r !== first) parent.set(r, first);
     }
@@ -279,27 +289,57 @@ function linkedGroups(open: readonly number[], keysOf: readonly string[][]): Unr
   return [...groups.values()];
 }
 
+/** Profile patches applied one after another, as one: later fields overwrite, custom fields merge key by key. */
+function foldPatches(patches: readonly ProfileInput[]): ProfileInput {
+  const out: ProfileInput = {};
+  for (const patch of patches) {
+    const { custom, ...rest } = patch;
+    Object.assign(out, rest);
+    if (custom) out.custom = { ...out.custom, ...custom };
+  }
+  return out;
+}
+
+/**
+ * Whether resolving a group's sightings one at a time, in order, would at some step find identities of two
+ * customers (one existing, or one an earlier sighting of the batch would create) and merge them. Only then does
+ * the order of the profile patches and the merge rule change the outcome, and the group goes one by one.
+ */
+function mergesOnReplay(group: Unresolved, keysOf: readonly string[][], ownerOf: ReadonlyMap<string, string>): boolean {
+  const holder = new Map<string, string>();
+  for (const n of group.sightings) {
+    const keys = keysOf[n] as string[];
+    const found = new Set(keys.flatMap((k) => [holder.get(k) ?? ownerOf.get(k)].filter((v): v is string => !!v)));
+    if (found.size > 1) return true;
+    const customer = [...found][0] ?? `new:${n}`;
+    for (const k of keys) holder.set(k, customer);
+  }
+  return false;
+}
+
 /**
  * Resolves many sightings in one transaction with the outcome of `resolveCustomer` called for each in order, and
- * passes the customer of each to `write`, which stores what the caller has to store (events). The common cases
- * are set-based, whatever the batch size:
- * - every identity known and all of one customer, no profile: that customer;
- * - identities linked through the sightings and known to no one: one new customer, all of them created with one
- *   INSERT for customers and one for identities;
- * - identities of exactly one customer and new ones, no profile: the new ones are added to that customer.
- * A profile to apply, or identities of two or more customers (a merge, by the deterministic rule), go through
- * `resolveCustomer` one sighting at a time in order, as before. (Sightings linked in one batch make one new
- * customer where calls one by one would create two and merge them: the result is the same profile, without a
- * merge of a customer that existed for a moment.)
+ * passes the customer of each to `write`, which stores what the caller has to store (events). Set-based, whatever
+ * the batch size, unless a merge is involved:
+ * - every identity known and all of one customer: that customer, its profile patched by the sightings' profiles
+ *   (folded in order), its new identities added;
+ * - identities linked through the sightings and known to no one: one new customer with the folded profile, all of
+ *   them created with one INSERT for customers and one for identities;
+ * - a group whose one-at-a-time resolution would merge customers (identities of two existing customers, or of one
+ *   and a customer an earlier sighting creates) goes through `resolveCustomer` one sighting at a time, in order,
+ *   so the deterministic merge rule and the order of patches give exactly what calls one by one would. (Without
+ *   profiles, sightings linked in one batch make one new customer where calls one by one would create two and
+ *   merge them: the same empty profile, without a merge of a customer that existed for a moment.)
+ * Patched customers are announced as `customer.updated`, new ones as `customer.created`.
  *
  * First and last seen are not widened here: the caller widens them later, set-based (ingestion does it in a
  * subscriber of its `event.tracked`), so that batches naming the same customers do not queue on their rows.
  *
  * Lock order, the same in every batch so concurrent ones queue instead of deadlocking: merges held off (shared),
- * the workspace's turn (only with merges or profiles), identities, customers FOR UPDATE (inside resolveCustomer),
- * a merge's exclusive hold, rows `write` inserts, and last the workspace's customer-number row. `write` runs
- * before new customers are written, so that row, which every creator of customers needs, is held only for the few
- * statements before commit.
+ * the workspace's turn (only with merges), identities, customers FOR UPDATE (inside resolveCustomer), a merge's
+ * exclusive hold, rows `write` inserts, customers patched (in id order), and last the workspace's customer-number
+ * row. `write` runs before customers are patched or created, so that row, which every creator of customers needs,
+ * is held only for the few statements before commit.
  */
 export async function resolveSightings<T>(
   tx: Tx,
@@ -331,29 +371,34 @@ export async function resolveSightings<T>(
 
   const groupOwners = (group: Unresolved) =>
     new Set([...group.keys].flatMap((k) => (ownerOf.has(k) ? [ownerOf.get(k) as string] : [])));
+  const profiled = (group: Unresolved) => group.sightings.some((n) => sightings[n]?.profile);
   const exact = (group: Unresolved) =>
-    group.sightings.some((n) => sightings[n]?.profile) || groupOwners(group).size > 1;
+    groupOwners(group).size > 1 || (profiled(group) && mergesOnReplay(group, keysOf, ownerOf));
+  const foldedProfile = (group: Unresolved) =>
+    foldPatches(group.sightings.flatMap((n) => (sightings[n]?.profile ? [sightings[n].profile] : [])));
   let turn = false;
-  // Resolutions that merge or change profiles take turns per workspace: they lock rows found along the way (a
-  // customer another batch just created) in no fixed order, and concurrent ones would deadlock again and again.
+  // Resolutions that merge take turns per workspace: they lock rows found along the way (a customer another batch
+  // just created) in no fixed order, and concurrent ones would deadlock again and again.
   const takeTurn = async () => {
     if (turn) return;
     await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`customers:resolve:${workspaceId}`]);
     turn = true;
   };
 
-  const created: { id: string; keys: string[]; first: Date; last: Date }[] = [];
+  const created: NewCustomer[] = [];
   const attached: { customerId: string; key: string }[] = [];
+  const patched: { customerId: string; patch: ProfileInput }[] = [];
   const exactOnes: number[] = [];
   if (open.length > 0) {
-    const groups = linkedGroups(open, keysOf);
-    if (groups.some(exact)) await takeTurn();
-    const unresolved = groups.flatMap((g) => [...g.keys].map((k) => identityOf.get(k) as Identity));
+    // The turn comes before the identities' locks in every batch; whether it is needed, the first look tells.
+    if (linkedGroups(open, keysOf, ownerOf).some(exact)) await takeTurn();
+    const openKeys = [...new Set(open.flatMap((n) => keysOf[n] as string[]))];
+    const unresolved = openKeys.map((k) => identityOf.get(k) as Identity);
     await lockIdentities(tx, workspaceId, unresolved);
     // Under their locks nobody else can give these identities an owner: look again at what may have changed.
-    for (const g of groups) for (const k of g.keys) ownerOf.delete(k);
+    for (const k of openKeys) ownerOf.delete(k);
     for (const [key, customerId] of await ownersOf(tx, workspaceId, unresolved)) ownerOf.set(key, customerId);
-    for (const g of groups) {
+    for (const g of linkedGroups(open, keysOf, ownerOf)) {
       const owners = groupOwners(g);
       if (exact(g)) {
         // Taken this late only when another batch gave an owner to one of these identities between the two looks;
@@ -364,12 +409,14 @@ export async function resolveSightings<T>(
         const customerId = [...owners][0] as string;
         for (const n of g.sightings) customerOf[n] = customerId;
         for (const key of g.keys) if (!ownerOf.has(key)) attached.push({ customerId, key });
+        if (profiled(g)) patched.push({ customerId, patch: foldedProfile(g) });
       } else {
         const id = randomUUID();
         const times = g.sightings.map((n) => (sightings[n] as Sighting).at.getTime());
         created.push({
           id,
           keys: [...g.keys],
+          profile: foldedProfile(g),
           first: new Date(Math.min(...times)),
           last: new Date(Math.max(...times)),
         });
@@ -408,29 +455,102 @@ export async function resolveSightings<T>(
   const customerIds = customerOf.map(survivor);
 
   const result = await write(customerIds);
+  await patchProfiles(tx, workspaceId, patched);
   await createCustomers(tx, workspaceId, created, attached, identityOf);
   return result;
+}
+
+interface NewCustomer {
+  id: string;
+  keys: string[];
+  profile: ProfileInput;
+  first: Date;
+  last: Date;
+}
+
+/** A profile as the JSON the set-based statements read (the same columns insertCustomer and updateProfile write). */
+function profileJson(p: ProfileInput) {
+  return {
+    name: p.name,
+    gender: p.gender,
+    birthday: p.birthday,
+    region: p.region,
+    city: p.city,
+    phone: p.phone,
+    email: p.email,
+    occupation: p.occupation,
+    interests: p.interests,
+    source_channel: p.sourceChannel,
+    custom: p.custom,
+  };
+}
+
+const PATCHABLE = ['name', 'gender', 'region', 'city', 'phone', 'email', 'occupation', 'source_channel'];
+
+/**
+ * Applies folded profile patches to existing customers in one statement, as updateProfile would one by one (a
+ * given field overwrites, custom fields merge key by key), locking the rows in id order; announces each as
+ * `customer.updated`.
+ */
+async function patchProfiles(
+  tx: Tx,
+  workspaceId: string,
+  patches: readonly { customerId: string; patch: ProfileInput }[],
+): Promise<void> {
+  if (patches.length === 0) return;
+  await tx.query(
+    `WITH p AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS p(id uuid, patch jsonb)),
+     locked AS (
+       SELECT c.id FROM (SELECT id FROM p ORDER BY id) AS s
+         CROSS JOIN LATERAL (SELECT id FROM customers WHERE workspace_id = $1 AND id = s.id FOR NO KEY UPDATE) AS c
+     )
+     UPDATE customers c SET
+       ${PATCHABLE.map((col) => `${col} = CASE WHEN p.patch ? '${col}' THEN p.patch->>'${col}' ELSE c.${col} END`).join(', ')},
+       birthday = CASE WHEN p.patch ? 'birthday' THEN (p.patch->>'birthday')::date ELSE c.birthday END,
+       interests = CASE WHEN p.patch ? 'interests'
+                        THEN ARRAY(SELECT jsonb_array_elements_text(p.patch->'interests')) ELSE c.interests END,
+       custom = c.custom || coalesce(p.patch->'custom', '{}'),
+       updated_at = now()
+      FROM p WHERE c.workspace_id = $1 AND c.id = p.id AND c.id IN (SELECT id FROM locked)`,
+    [workspaceId, JSON.stringify(patches.map((p) => ({ id: p.customerId, patch: profileJson(p.patch) })))],
+  );
+  await emitMany(
+    tx,
+    'customer.updated',
+    patches.map((p) => ({ customerId: p.customerId, fields: Object.keys(p.patch) })),
+  );
 }
 
 /** Writes the new customers and identities `resolveSightings` decided on, and announces them. */
 async function createCustomers(
   tx: Tx,
   workspaceId: string,
-  created: readonly { id: string; keys: string[]; first: Date; last: Date }[],
+  created: readonly NewCustomer[],
   attached: readonly { customerId: string; key: string }[],
   identityOf: ReadonlyMap<string, Identity>,
 ): Promise<void> {
   const firstSeq = created.length > 0 ? await allocateSeqs(tx, workspaceId, created.length) : 0;
   if (created.length > 0) {
     await tx.query(
-      `INSERT INTO customers (workspace_id, id, seq, first_seen_at, last_seen_at)
-       SELECT $1, * FROM unnest($2::uuid[], $3::bigint[], $4::timestamptz[], $5::timestamptz[])`,
+      `INSERT INTO customers (workspace_id, id, seq, name, gender, birthday, region, city, phone, email, occupation,
+                              interests, source_channel, custom, first_seen_at, last_seen_at)
+       SELECT $1, x.id, x.seq, x.name, coalesce(x.gender, 'unknown'), x.birthday, x.region, x.city, x.phone, x.email,
+              x.occupation, coalesce(ARRAY(SELECT jsonb_array_elements_text(x.interests)), '{}'), x.source_channel,
+              coalesce(x.custom, '{}'), x.first, x.last
+         FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, seq bigint, name text, gender text, birthday date,
+              region text, city text, phone text, email text, occupation text, interests jsonb, source_channel text,
+              custom jsonb, first timestamptz, last timestamptz)`,
       [
         workspaceId,
-        created.map((c) => c.id),
-        created.map((_c, n) => firstSeq + n),
-        created.map((c) => c.first),
-        created.map((c) => c.last),
+        JSON.stringify(
+          created.map((c, n) => ({
+            id: c.id,
+            seq: firstSeq + n,
+            ...profileJson(c.profile),
+            first: c.first,
+            last: c.last,
+          })),
+        ),
       ],
     );
   }
@@ -443,13 +563,18 @@ async function createCustomers(
     // identities takes the same locks, so a conflict would be a bug to fail on, not a race to paper over.
     await tx.query(
       `INSERT INTO customer_identities (workspace_id, kind, app_id, value, customer_id)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::uuid[])`,
+       SELECT $1, x.kind, x.app_id, x.value, x.customer_id
+         FROM jsonb_to_recordset($2::jsonb) AS x(kind text, app_id text, value text, customer_id uuid)`,
       [
         workspaceId,
-        rows.map((r) => r.identity.kind),
-        rows.map((r) => r.identity.appId),
-        rows.map((r) => r.identity.value),
-        rows.map((r) => r.customerId),
+        JSON.stringify(
+          rows.map((r) => ({
+            kind: r.identity.kind,
+            app_id: r.identity.appId,
+            value: r.identity.value,
+            customer_id: r.customerId,
+          })),
+        ),
       ],
     );
   }

@@ -16,6 +16,9 @@ import {
   normalizeIdentity,
   type ProfileInput,
   resolveCustomer,
+  resolveSightings,
+  type Sighting,
+  touchSeen,
 } from '../customers/index.ts';
 import { decodeText, parseCsv, type TableRow } from './csv.ts';
 import { checkOrder, type OrderInput, upsertOrder } from './orders.ts';
@@ -413,7 +416,12 @@ export function parseImport(kind: ImportKind, table: TableRow[], timeZone: strin
   return parsed;
 }
 
-/** Writes units in the caller's transaction, each under a savepoint so one failing row leaves the others in. */
+/**
+ * Writes units in the caller's transaction. Customer rows go in together through `resolveSightings` (a handful
+ * of statements for the whole chunk; rows that merge customers one by one); should that fail, and for orders
+ * always, each unit is written under a savepoint of its own, so a failing row is reported by its line and leaves
+ * the others in.
+ */
 async function writeUnits(
   tx: Tx,
   participants: CustomerParticipants,
@@ -422,7 +430,11 @@ async function writeUnits(
   now: Date,
 ): Promise<{ imported: number; errors: ParsedFile['errors'] }> {
   const errors: ParsedFile['errors'] = [];
-  let imported = 0;
+  const fail = (lines: number[], err: unknown) => {
+    const e =
+      err instanceof AppError ? err : new AppError(400, 'import.row_failed', { reason: (err as Error).message });
+    for (const l of lines) errors.push({ line: l, code: e.code, params: e.params });
+  };
   const known =
     units[0]?.kind === 'customer'
       ? await findIdentities(
@@ -432,36 +444,66 @@ async function writeUnits(
         )
       : [];
   const firstSeen = new Map(known.map((k) => [`${k.kind}\u0000${k.appId}\u0000${k.value}`, k.firstSeenAt]));
+  const customers: { line: number; sighting: Sighting }[] = [];
   for (const unit of units) {
+    if (unit.kind !== 'customer') continue;
+    const { identities, registeredAt } = unit.input;
+    try {
+      const profile = await cleanProfile(tx, workspaceId, unit.input.profile);
+      // An import is not a visit: a known customer keeps its first/last seen, a new one is first seen now.
+      const existing = identities.map((i) => firstSeen.get(`${i.kind}\u0000${i.appId}\u0000${i.value}`)).find((d) => d);
+      customers.push({ line: unit.line, sighting: { identities, profile, at: registeredAt ?? existing ?? now } });
+    } catch (err) {
+      fail([unit.line], err);
+    }
+  }
+  if (customers.length > 0 && customers.length + errors.length === units.length) {
+    await tx.query('SAVEPOINT import_chunk');
+    try {
+      const sightings = customers.map((c) => c.sighting);
+      const ids = await resolveSightings(tx, participants, workspaceId, sightings, 'import', async (ids) => ids);
+      await touchSeen(
+        tx,
+        workspaceId,
+        sightings.map((s, n) => ({ customerId: ids[n] as string, at: s.at })),
+      );
+      await tx.query('RELEASE SAVEPOINT import_chunk');
+      return { imported: customers.length, errors };
+    } catch {
+      // One row the set-based path cannot take spoils the chunk; row by row below tells which.
+      await tx.query('ROLLBACK TO SAVEPOINT import_chunk');
+    }
+  }
+  let imported = 0;
+  const rows = [
+    ...customers.map((c) => ({ lines: [c.line], write: () => resolveOne(tx, participants, workspaceId, c.sighting) })),
+    ...units.flatMap((u) =>
+      u.kind === 'order'
+        ? [{ lines: u.lines, write: () => upsertOrder(tx, participants, workspaceId, u.orderNo, u.input) }]
+        : [],
+    ),
+  ];
+  for (const row of rows) {
     await tx.query('SAVEPOINT import_row');
     try {
-      if (unit.kind === 'customer') {
-        const { identities, registeredAt } = unit.input;
-        const profile = await cleanProfile(tx, workspaceId, unit.input.profile);
-        // An import is not a visit: a known customer keeps its first/last seen, a new one is first seen now.
-        const existing = identities
-          .map((i) => firstSeen.get(`${i.kind}\u0000${i.appId}\u0000${i.value}`))
-          .find((d) => d);
-        await resolveCustomer(tx, participants, workspaceId, identities, {
-          profile,
-          seenAt: registeredAt ?? existing ?? now,
-          reason: 'import',
-        });
-      } else {
-        await upsertOrder(tx, participants, workspaceId, unit.orderNo, unit.input);
-      }
+      await row.write();
       await tx.query('RELEASE SAVEPOINT import_row');
       imported++;
     } catch (err) {
       await tx.query('ROLLBACK TO SAVEPOINT import_row');
-      const line = unit.kind === 'customer' ? unit.line : (unit.lines[0] as number);
-      const lines = unit.kind === 'customer' ? [line] : unit.lines;
-      const e =
-        err instanceof AppError ? err : new AppError(400, 'import.row_failed', { reason: (err as Error).message });
-      for (const l of lines) errors.push({ line: l, code: e.code, params: e.params });
+      fail(row.lines, err);
     }
   }
+  errors.sort((a, b) => a.line - b.line);
   return { imported, errors };
+}
+
+function resolveOne(tx: Tx, participants: CustomerParticipants, workspaceId: string, sighting: Sighting) {
+  return resolveCustomer(tx, participants, workspaceId, sighting.identities, {
+    ...(sighting.profile ? { profile: sighting.profile } : {}),
+    seenAt: sighting.at,
+    reason: 'import',
+  });
 }
 
 async function timeZoneOf(tx: Tx, workspaceId: string): Promise<string> {

@@ -220,3 +220,25 @@ test('concurrent batches over the same new customers all succeed and create each
   );
   expect(users[0]?.n).toBe(40);
 });
+
+test('an identify that changes a known customer’s city moves them into a segment on that city', async () => {
+  const first = await api.post('/v1/identify', { userId: 'u-moves', traits: { city: '杭州' }, messageId: 'm-moves-1' });
+  const segment = await owner.post('/api/segments', {
+    name: '成都客户',
+    kind: 'dynamic',
+    rule: { type: 'attribute', field: 'city', operator: 'eq', value: '成都' },
+  });
+  expect(segment.status).toBe(201);
+  const count = async () => (await owner.get(`/api/segments/${segment.body.id}/count`)).body.count as number;
+  const before = await count();
+  const batch = await api.post('/v1/batch', {
+    batch: [
+      { type: 'identify', userId: 'u-moves', traits: { city: '成都' }, messageId: 'm-moves-2' },
+      { type: 'track', userId: 'u-moves', event: 'Visit', messageId: 'm-moves-3' },
+    ],
+  });
+  expect(batch.body).toMatchObject({ accepted: 2, rejected: [] });
+  expect(await count()).toBe(before + 1);
+  const customer = await owner.get(`/api/customers/${first.body.customerId}`);
+  expect(customer.body.customer.city).toBe('成都');
+});
