@@ -352,7 +352,7 @@ async function copyLoad(db: Db, options: DemoCustomersOptions, generate: Generat
         }
         if (rebuild.length > 0) {
           // Sorting for an index build in memory rather than in temporary files; only for this transaction.
-          await tx.exec(`SET LOCAL maintenance_work_mem = '256MB'`);
+          await tx.exec(`SET LOCAL maintenance_work_mem = '1GB'`);
           for (const ddl of rebuild) await tx.exec(ddl);
         }
       })

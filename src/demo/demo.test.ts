@@ -28,8 +28,21 @@ const historyOf = (t: TestDatabase, ws: string) =>
     [ws],
   );
 
+/** Every index, key and foreign key of the schema, as definitions: a bulk load that drops them must put them back. */
+const schemaOf = (t: TestDatabase) =>
+  t.db.query(
+    `SELECT conrelid::regclass::text AS tbl, conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint
+      WHERE connamespace = 'public'::regnamespace
+     UNION ALL
+     SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'
+     ORDER BY 1, 2, 3`,
+  );
+
 test('the same seed builds the same brand; another seed another one', async () => {
+  const schema = await schemaOf(one);
   const a = await buildDemo(one.db, { customers: 300, seed: 42, now: NOW });
+  // The first demo into an empty database loads with its indexes and keys dropped, and builds them again.
+  expect(await schemaOf(one)).toEqual(schema);
   const b = await buildDemo(two.db, { customers: 300, seed: 42, now: NOW });
   expect(await historyOf(one, a.workspaceId)).toEqual(await historyOf(two, b.workspaceId));
   expect(a.orders).toBeGreaterThan(300);
