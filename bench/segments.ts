@@ -1,6 +1,6 @@
 // Benchmark of the audience engine: a five-condition rule over N customers (default 1,000,000) through the bitmap
 // index and as SQL on indexed PostgreSQL, in the same run. Data is generated deterministically and COPYed into a
-// database of its own. Usage: npm run bench:segments -- --customers 10000000 [--runs 30] [--seed 1]
+// database of its own. Usage: npm run bench:segments -- --customers 10000000 [--runs 30] [--seed 1] [--explain]
 //   SIYU_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the server; the bench creates
 //   and drops the database `siyu_bench_segments` on it.
 import { Readable } from 'node:stream';
@@ -23,6 +23,7 @@ const { values: args } = parseArgs({
     customers: { type: 'string', default: '1000000' },
     runs: { type: 'string', default: '30' },
     seed: { type: 'string', default: '1' },
+    explain: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.customers);
@@ -181,6 +182,13 @@ async function main() {
       }),
     );
     const count = await db.tenant(wsId, (tx) => sqlCount(tx, compiled));
+    if (args.explain) {
+      const plan = await db.tenant(wsId, (tx) =>
+        tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) SELECT c.seq ${compiled.from}`, compiled.params),
+      );
+      log(`SQL: SELECT c.seq ${compiled.from}`);
+      log(plan.map((r) => r['QUERY PLAN']).join('\n'));
+    }
     if (count !== viaIndex.result || count !== viaSql.result)
       throw new Error(`engine says ${viaIndex.result}, SQL says ${count}: the index is wrong`);
 

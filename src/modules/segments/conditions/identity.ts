@@ -22,7 +22,7 @@ export const identityCondition: ConditionType = {
     check.oneOf(node, 'kind', IDENTITY_KINDS);
   },
   toSql: (node, q) =>
-    `c.id IN (SELECT customer_id FROM customer_identities WHERE workspace_id = ${q.ws} AND kind = ${q.param(node.kind, 'text')})`,
+    `EXISTS (SELECT 1 FROM customer_identities x WHERE x.workspace_id = ${q.ws} AND x.customer_id = c.id AND x.kind = ${q.param(node.kind, 'text')})`,
   bitmap: (node, index) => index.category('identity', String(node.kind))?.clone() ?? new roaring.RoaringBitmap32(),
   test: (node, index, seq) => index.category('identity', String(node.kind))?.has(seq) ?? false,
 };

@@ -47,15 +47,19 @@ export function windowSql(node: Node, column: string, q: SqlBuilder): string {
 
 /**
  * `c` has an aggregate (over `from … GROUP BY customer`) at least / at most `value`. Customers without rows have
- * 0, so when 0 qualifies the predicate is "not among those that fail" — set-based either way, which PostgreSQL
- * runs as one hashed subplan instead of one correlated subquery per customer.
+ * 0, so when 0 qualifies the predicate is "not among those that fail". Either way the grouped rows are computed
+ * once and joined: PostgreSQL turns `[NOT] EXISTS` with only the join condition inside into a semi- or anti-join,
+ * whereas `NOT IN` (also what `not` around an `IN` becomes) falls back to scanning the whole subquery result once
+ * per customer as soon as it outgrows work_mem.
  */
 export function aggregateSql(from: string, agg: string, comparison: Comparison, value: number, q: SqlBuilder): string {
   const v = q.param(value, 'numeric');
   const cond = comparison === 'at_least' ? `${agg} >= ${v}` : `${agg} <= ${v}`;
   const zeroQualifies = comparison === 'at_least' ? value <= 0 : value >= 0;
-  const sub = (having: string) => `(SELECT customer_id FROM ${from} GROUP BY customer_id HAVING ${having})`;
-  return zeroQualifies ? `c.id NOT IN ${sub(`NOT (${cond})`)}` : `c.id IN ${sub(cond)}`;
+  const among = (having: string) =>
+    `EXISTS (SELECT 1 FROM (SELECT customer_id FROM ${from} GROUP BY customer_id HAVING ${having}) AS a
+             WHERE a.customer_id = c.id)`;
+  return zeroQualifies ? `NOT ${among(`NOT (${cond})`)}` : among(cond);
 }
 
 export function aggregateBitmap(bsi: Bsi, index: WorkspaceIndex, comparison: Comparison, value: number): Bitmap {

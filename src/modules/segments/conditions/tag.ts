@@ -11,7 +11,7 @@ export const tagCondition: ConditionType = {
     if (!UUID_RE.test(check.string(node, 'tagId')!)) check.fail('expected_uuid', {}, 'tagId');
   },
   toSql: (node, q) =>
-    `c.id IN (SELECT customer_id FROM customer_tags WHERE workspace_id = ${q.ws} AND tag_id = ${q.param(node.tagId, 'uuid')})`,
+    `EXISTS (SELECT 1 FROM customer_tags x WHERE x.workspace_id = ${q.ws} AND x.customer_id = c.id AND x.tag_id = ${q.param(node.tagId, 'uuid')})`,
   bitmap: (node, index) =>
     index.category('tag', String(node.tagId).toLowerCase())?.clone() ?? new roaring.RoaringBitmap32(),
   test: (node, index, seq) => index.category('tag', String(node.tagId).toLowerCase())?.has(seq) ?? false,

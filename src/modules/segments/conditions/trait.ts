@@ -37,7 +37,7 @@ export const traitCondition: ConditionType = {
         : node.operator === 'in'
           ? `${col} = ANY(${q.param(node.value, `${cast}[]`)})`
           : `${col} ${{ eq: '=', gte: '>=', lte: '<=' }[String(node.operator)]} ${q.param(node.value, cast)}`;
-    return `c.id IN (SELECT t.customer_id FROM customer_traits t WHERE t.workspace_id = ${q.ws} AND ${pred})`;
+    return `EXISTS (SELECT 1 FROM customer_traits t WHERE t.workspace_id = ${q.ws} AND t.customer_id = c.id AND ${pred})`;
   },
   bitmap(node, index) {
     const trait = String(node.trait);
