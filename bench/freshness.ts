@@ -128,19 +128,21 @@ class Http {
 function observe(client: pg.Client, workspaceId: string, segmentId: string, onEntered: (row: EnteredRow) => void) {
   let stopped = false;
   let cursor = 0;
-  const seen = new Set<number>();
+  const seen = new Set<string>();
   const done = (async () => {
     while (!stopped) {
-      const rows = await client.query<{ id: string; customer_id: string; occurred_at: Date }>(
-        `SELECT id, payload->>'customerId' AS customer_id, occurred_at FROM outbox_events
+      // domain_events unpacks the outbox: one membership job announces all who entered in one packed row.
+      const rows = await client.query<{ id: string; index: number; customer_id: string; occurred_at: Date }>(
+        `SELECT id, index, payload->>'customerId' AS customer_id, occurred_at FROM domain_events
          WHERE workspace_id = $1 AND id > $2 AND type = 'segment.entered' AND payload->>'segmentId' = $3`,
         [workspaceId, Math.max(0, cursor - 5000), segmentId],
       );
       const at = Date.now();
       for (const r of rows.rows) {
         const id = Number(r.id);
-        if (seen.has(id)) continue;
-        seen.add(id);
+        const key = `${id}:${r.index}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
         cursor = Math.max(cursor, id);
         onEntered({ customerId: r.customer_id, occurredAt: r.occurred_at.getTime(), seenAt: at });
       }
@@ -248,7 +250,7 @@ async function settle(pings: Map<string, Ping>, phase: Ping['phase'], deadline: 
 async function stages(client: pg.Client, workspaceId: string, pings: [string, Ping][]) {
   const rows = await client.query<{ customer_id: string; dispatched_at: Date | null; handled_at: Date | null }>(
     `SELECT o.payload->>'customerId' AS customer_id, o.dispatched_at, r.handled_at
-       FROM outbox_events o
+       FROM domain_events o
        LEFT JOIN event_receipts r ON r.workspace_id = o.workspace_id AND r.subscriber = 'segments.membership'
                                  AND r.event_id = o.id
       WHERE o.workspace_id = $1 AND o.type = 'event.tracked' AND o.payload->>'name' = '${PING_EVENT}'
@@ -271,9 +273,11 @@ async function stages(client: pg.Client, workspaceId: string, pings: [string, Pi
 
 /** What the worker got through between two instants, per job kind: how many, and their mean run time. */
 async function throughput(client: pg.Client, from: Date, to: Date) {
-  // A job carries one event (`eventId`) or a batch (`eventIds`); the receipt of its first event dates its start.
+  // A job carries one outbox row (`eventId`) or a batch (`eventIds`, with how many events its packs hold); the
+  // receipt of its first row dates its start.
   const r = await client.query<{ kind: string; jobs: string; events: string; run_ms: number | null }>(
-    `SELECT j.kind, count(*) AS jobs, sum(coalesce(jsonb_array_length(j.payload->'eventIds'), 1)) AS events,
+    `SELECT j.kind, count(*) AS jobs,
+            sum(coalesce((j.payload->>'events')::int, jsonb_array_length(j.payload->'eventIds'), 1)) AS events,
             avg(extract(epoch FROM j.finished_at - r.handled_at) * 1000) AS run_ms
        FROM jobs j
        LEFT JOIN event_receipts r ON 'event:' || r.subscriber = j.kind
@@ -464,7 +468,7 @@ async function main() {
     const end = await backlog(watcher);
     const unseen = [...pings.entries()].filter(([, p]) => p.seenAt === undefined).map(([id]) => id);
     const lost = await watcher.query<{ announced: string; members: string }>(
-      `SELECT (SELECT count(*) FROM outbox_events WHERE workspace_id = $1 AND type = 'segment.entered'
+      `SELECT (SELECT count(*) FROM domain_events WHERE workspace_id = $1 AND type = 'segment.entered'
                  AND payload->>'segmentId' = $2 AND payload->>'customerId' = ANY($3::text[])) AS announced,
               (SELECT count(*) FROM segment_members WHERE workspace_id = $1 AND segment_id::text = $2
                  AND customer_id::text = ANY($3::text[])) AS members`,

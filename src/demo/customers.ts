@@ -512,7 +512,12 @@ const STORE_TEXT = STORES.map(constant);
 const SURNAME_TEXT = [...SURNAMES].map(constant);
 const GIVEN_TEXT = [...GIVEN].map(constant);
 const OCCUPATION_TEXT = OCCUPATIONS.map(constant);
-const MOBILE_PREFIXES = ['3', '5', '7', '8', '9'];
+/** Mobile prefixes of the three carriers that libphonenumber knows as valid: a generated number must be one the API takes. */
+const MOBILE_PREFIXES = [
+  ...['130', '131', '132', '133', '134', '135', '136', '137', '138', '139', '150', '151', '152', '153', '155'],
+  ...['156', '157', '158', '159', '166', '176', '177', '178', '180', '181', '182', '183', '184', '185', '186'],
+  ...['187', '188', '189', '198', '199'],
+];
 const GENDERS = { female: constant('female'), male: constant('male'), unknown: constant('unknown') };
 const ORDER_CHANNELS = { store: constant('store'), h5: constant('h5'), mini_program: constant('mini_program') };
 const STATUSES = {
@@ -541,7 +546,8 @@ function generateCustomer(out: Out, ctx: Context, index: number, seq: number): v
   const month = rng.int(1, 12);
   const dayOfMonth = rng.int(1, 28);
   const mobile = rng.pick(MOBILE_PREFIXES);
-  const phone = `+861${mobile}${100_000_000 + ((index * 7_919 + seed * 104_729) % 900_000_000)}`;
+  // Eight digits unique per customer (7,919 is prime, so the map is one-to-one below 10⁸ customers).
+  const phone = `+86${mobile}${String((index * 7_919 + seed * 104_729) % 100_000_000).padStart(8, '0')}`;
   const taste = CATEGORIES.map((c, k) => ({ category: c, weight: (k < 3 ? 3 : 1) * (0.2 + rng.next()) }));
   let favourite = taste[0] as (typeof taste)[number];
   for (const t of taste) if (t.weight > favourite.weight) favourite = t;

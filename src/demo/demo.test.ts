@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { copyTestDatabase, type TestDatabase } from '../../test/support/databases.ts';
+import { normalizeIdentity } from '../modules/customers/index.ts';
 import { buildDemo } from './index.ts';
 
 let one: TestDatabase;
@@ -52,6 +53,16 @@ test('the same seed builds the same brand; another seed another one', async () =
   expect(staffA).toHaveLength(18); // six at headquarters, two guides a store at least
   const c = await buildDemo(two.db, { customers: 300, seed: 43, slug: 'other', now: NOW });
   expect(await staffOf(two, c.workspaceId)).not.toEqual(staffA);
+});
+
+test('every generated phone number is one the API accepts, so any demo customer can be found and sent events', async () => {
+  const demo = await buildDemo(one.db, { customers: 2000, seed: 9, slug: 'phones', now: NOW });
+  const phones = await one.db.query<{ value: string }>(
+    `SELECT value FROM customer_identities WHERE workspace_id = $1 AND kind = 'phone'`,
+    [demo.workspaceId],
+  );
+  expect(phones.length).toBeGreaterThan(1900);
+  for (const { value } of phones) expect(normalizeIdentity({ kind: 'phone', value }).value).toBe(value);
 });
 
 test('every role is present and guides are spread across the stores', async () => {

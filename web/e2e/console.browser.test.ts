@@ -1,23 +1,10 @@
 // Drives the built console in real Chromium against a real server: the owner signs in, adds a guide, reads the
 // console in English and finds the creation in the audit log. Screenshots of each step land in screenshots/.
-import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { CreatedStaff } from '../../src/contracts/foundation.ts';
+import { launchBrowser, newConsolePage, screenshots, signIn } from '../../test/support/browser.ts';
 import { startTestServer } from '../../test/support/server.ts';
-
-const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const EMAIL = 'lisi@example.com';
 
@@ -25,9 +12,8 @@ let server: Awaited<ReturnType<typeof startTestServer>>;
 let browser: Browser;
 
 beforeAll(async () => {
-  await mkdir(SCREENSHOTS, { recursive: true });
   server = await startTestServer();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
 }, 60_000);
 
 afterAll(async () => {
@@ -35,14 +21,10 @@ afterAll(async () => {
   await server?.close();
 });
 
-function screenshot(page: Page, name: string): Promise<Buffer> {
-  return page.screenshot({ path: `${SCREENSHOTS}console-${name}.png`, fullPage: true });
-}
+const screenshot = screenshots('console');
 
 test('the owner adds a guide, switches to English and finds the creation in the audit log', async () => {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  const { page, errors: pageErrors } = await newConsolePage(browser);
 
   // Signed out, any console URL lands on the login form.
   await page.goto(`${server.url}/settings/staff`);
@@ -50,10 +32,7 @@ test('the owner adds a guide, switches to English and finds the creation in the 
   expect(new URL(page.url()).pathname).toBe('/login');
   await screenshot(page, '01-login');
 
-  await page.getByLabel('工作空间').fill(server.owner.workspace);
-  await page.getByLabel('账号').fill(server.owner.login);
-  await page.getByLabel('密码').fill(server.owner.password);
-  await page.getByRole('button', { name: '登录' }).click();
+  await signIn(page, server);
 
   // After sign-in the console returns to the page that was asked for.
   await page.getByRole('button', { name: '新建员工' }).waitFor();

@@ -2,26 +2,13 @@
 // definitions in settings (create, edit, archive), tagging selected customers, a whole segment and an uploaded list
 // of phone numbers and ids, and merging one customer into another from the 360 page and undoing it. Every result on
 // screen is checked against the API. Screenshots land in screenshots/.
-import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { CustomerDetail } from '../../src/contracts/customers.ts';
 import type { Tag } from '../../src/contracts/tags.ts';
+import { choose, launchBrowser, openSignedIn, screenshots } from '../../test/support/browser.ts';
 import { ApiClient } from '../../test/support/client.ts';
 import { startTestServer } from '../../test/support/server.ts';
-
-const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let browser: Browser;
@@ -29,14 +16,13 @@ let client: ApiClient;
 let listTag: Tag;
 
 beforeAll(async () => {
-  await mkdir(SCREENSHOTS, { recursive: true });
   server = await startTestServer({ slug: 'customer-tools' });
   client = new ApiClient(server.url);
   expect((await client.login(server.owner.login, server.owner.password, server.owner.workspace)).status).toBe(200);
   const group = await client.post('/api/tag-groups', { name: '运营批量' });
   await client.post('/api/tags', { groupId: group.body.id, name: '已勾选' });
   listTag = (await client.post('/api/tags', { groupId: group.body.id, name: '名单导入' })).body;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {
@@ -44,30 +30,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-function screenshot(page: Page, name: string): Promise<Buffer> {
-  return page.screenshot({ path: `${SCREENSHOTS}tools-${name}.png`, fullPage: true });
-}
+const screenshot = screenshots('tools');
 
-async function openPage(path: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${server.url}${path}`);
-  await page.getByLabel('工作空间').fill(server.owner.workspace);
-  await page.getByLabel('账号').fill(server.owner.login);
-  await page.getByLabel('密码').fill(server.owner.password);
-  await page.getByRole('button', { name: '登录' }).click();
-  return { page, errors };
-}
-
-/** Opens an antd select by its accessible name and clicks the option with that label. */
-async function choose(page: Page, scope: Page | Locator, name: string, option: string): Promise<void> {
-  await scope.getByRole('combobox', { name }).click();
-  await page
-    .locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: option })
-    .first()
-    .click();
-}
+const openPage = (path: string) => openSignedIn(browser, server, path);
 
 async function tagNames(customerId: string): Promise<string[]> {
   const res = await client.get<{ items: { name: string }[] }>(`/api/customers/${customerId}/tags`);

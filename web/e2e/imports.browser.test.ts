@@ -2,36 +2,22 @@
 // the import page, a CSV of customers with one bad row dropped on the upload area, the import followed to the end,
 // the bad row's line and reason on screen, and the good rows' customers checked through the API. Screenshots land
 // in screenshots/.
-import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Customer } from '../../src/contracts/customers.ts';
+import { launchBrowser, openSignedIn, screenshots } from '../../test/support/browser.ts';
 import { ApiClient } from '../../test/support/client.ts';
 import { startTestServer } from '../../test/support/server.ts';
-
-const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let browser: Browser;
 let client: ApiClient;
 
 beforeAll(async () => {
-  await mkdir(SCREENSHOTS, { recursive: true });
   server = await startTestServer({ slug: 'imports', workers: true });
   client = new ApiClient(server.url);
   expect((await client.login(server.owner.login, server.owner.password, server.owner.workspace)).status).toBe(200);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {
@@ -39,21 +25,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-function screenshot(page: Page, name: string): Promise<Buffer> {
-  return page.screenshot({ path: `${SCREENSHOTS}imports-${name}.png`, fullPage: true });
-}
+const screenshot = screenshots('imports');
 
-async function openPage(path: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${server.url}${path}`);
-  await page.getByLabel('工作空间').fill(server.owner.workspace);
-  await page.getByLabel('账号').fill(server.owner.login);
-  await page.getByLabel('密码').fill(server.owner.password);
-  await page.getByRole('button', { name: '登录' }).click();
-  return { page, errors };
-}
+const openPage = (path: string) => openSignedIn(browser, server, path);
 
 const findCustomers = async (phone: string) =>
   (await client.get<{ items: Customer[] }>(`/api/customers?q=${encodeURIComponent(phone)}`)).body.items;

@@ -2,34 +2,20 @@
 // 「生命周期=成长期 且 标签=奶茶爱好者 且 近30天购买≥2次」 in the segment builder by clicks and selects, the live
 // count on the page equals what the API counts for the same rule, the segment is saved and exported; then a
 // customer is found by phone and their 360 page shows traits and timeline. Screenshots land in screenshots/.
-import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Customer } from '../../src/contracts/customers.ts';
 import type { Segment, SegmentCount } from '../../src/contracts/segments.ts';
 import type { TagGroup } from '../../src/contracts/tags.ts';
+import { choose, launchBrowser, openSignedIn, screenshots } from '../../test/support/browser.ts';
 import { ApiClient } from '../../test/support/client.ts';
 import { startTestServer } from '../../test/support/server.ts';
-
-const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let browser: Browser;
 let client: ApiClient;
 
 beforeAll(async () => {
-  await mkdir(SCREENSHOTS, { recursive: true });
   // Workers run so that the CSV export's jobs make progress while the page polls it.
   // Enough customers that the builder's three-condition rule matches some of them.
   server = await startTestServer({ workers: true, customers: 600 });
@@ -37,7 +23,7 @@ beforeAll(async () => {
   client = new ApiClient(server.url);
   const login = await client.login(server.owner.login, server.owner.password, server.owner.workspace);
   expect(login.status).toBe(200);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {
@@ -45,26 +31,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-function screenshot(page: Page, name: string): Promise<Buffer> {
-  return page.screenshot({ path: `${SCREENSHOTS}cdp-${name}.png`, fullPage: true });
-}
-
-async function signIn(page: Page, path: string): Promise<void> {
-  await page.goto(`${server.url}${path}`);
-  await page.getByLabel('工作空间').fill(server.owner.workspace);
-  await page.getByLabel('账号').fill(server.owner.login);
-  await page.getByLabel('密码').fill(server.owner.password);
-  await page.getByRole('button', { name: '登录' }).click();
-}
-
-/** Opens an antd select inside `scope` by its accessible name and clicks the option with that label. */
-async function choose(page: Page, scope: Locator, name: string, option: string): Promise<void> {
-  await scope.getByRole('combobox', { name }).click();
-  await page
-    .locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: option })
-    .first()
-    .click();
-}
+const screenshot = screenshots('cdp');
 
 /** "添加条件" opens a menu of condition types; the new row is appended to the root group. */
 async function addCondition(page: Page, type: string): Promise<void> {
@@ -96,11 +63,7 @@ test('the builder counts 成长期 × 奶茶爱好者 × ≥2 purchases in 30 da
   const milkTea = groups.body.items.flatMap((g) => g.tags).find((tag) => tag.name === '奶茶爱好者');
   expect(milkTea).toBeDefined();
 
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-
-  await signIn(page, '/segments');
+  const { page, errors: pageErrors } = await openSignedIn(browser, server, '/segments');
   await page.getByRole('heading', { name: '分群' }).waitFor();
   await page.getByRole('button', { name: '新建分群' }).click();
   await page.getByRole('heading', { name: '新建分群' }).waitFor();
@@ -175,11 +138,7 @@ test('a customer found by phone opens on a 360 page with traits and timeline', a
   expect(customer).toBeDefined();
   const phone = customer!.phone!.replace(/^\+86/, '');
 
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-
-  await signIn(page, '/customers');
+  const { page, errors: pageErrors } = await openSignedIn(browser, server, '/customers');
   await page.getByRole('heading', { name: '客户' }).waitFor();
   await page.getByRole('row').nth(2).waitFor();
   await screenshot(page, '04-customers');
