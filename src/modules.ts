@@ -2,9 +2,11 @@
 // (src/main.ts) wires their routes, jobs, subscribers and schedules.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { couponsModule } from './modules/coupons/index.ts';
 import { customersModule } from './modules/customers/index.ts';
 import { CustomerParticipants } from './modules/customers/participants.ts';
 import { eventsModule } from './modules/events/index.ts';
+import { loyaltyModule } from './modules/loyalty/index.ts';
 import { segmentsModule } from './modules/segments/index.ts';
 import { tagsModule } from './modules/tags/index.ts';
 import { traitsModule } from './modules/traits/index.ts';
@@ -15,7 +17,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const migrationsOf = (name: string) => ({ module: name, dir: path.join(here, 'modules', name, 'migrations') });
 
 /** Module names in dependency order; each one's migrations folder is src/modules/<name>/migrations. */
-export const MODULE_ORDER = ['customers', 'events', 'tags', 'traits', 'segments'] as const;
+export const MODULE_ORDER = ['customers', 'events', 'tags', 'traits', 'segments', 'coupons', 'loyalty'] as const;
 
 /** The modules, and the registry through which they join customer merges and the timeline. */
 export function buildModules(): SiyuModule[] & { participants: CustomerParticipants } {
@@ -26,6 +28,8 @@ export function buildModules(): SiyuModule[] & { participants: CustomerParticipa
     tagsModule({ participants }),
     traitsModule({ participants }),
     segmentsModule({ participants }),
+    couponsModule({ participants }),
+    loyaltyModule({ participants }),
   ];
   return Object.assign(modules, { participants });
 }
