@@ -1,23 +1,11 @@
 // Request and response shapes of the customers API, shared by the server and the console.
 import { type Static, Type } from '@sinclair/typebox';
 import { PageQuery, Timestamp, Uuid } from './foundation.ts';
+import { IDENTITY_KINDS } from './identity-kinds.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
-export const IdentityKind = Type.Union(
-  [
-    'phone',
-    'email',
-    'wecom_external_userid',
-    'wechat_unionid',
-    'wechat_openid',
-    'member_card',
-    'pos_customer_id',
-    'user_id',
-    'anonymous_id',
-    'custom',
-  ].map((k) => Type.Literal(k)),
-);
+export const IdentityKind = Type.Union(IDENTITY_KINDS.map((k) => Type.Literal(k)));
 
 export const IdentityInput = Type.Object(
   {

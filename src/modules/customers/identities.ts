@@ -1,20 +1,10 @@
 // Identity kinds and their normalisation: two spellings of one phone number or e-mail are the same identity.
+
+import { IDENTITY_KINDS, type IdentityKind } from '../../contracts/identity-kinds.ts';
 import { AppError } from '../../platform/errors.ts';
 import { normalizePhone } from '../../platform/phone.ts';
 
-export const IDENTITY_KINDS = [
-  'phone',
-  'email',
-  'wecom_external_userid',
-  'wechat_unionid',
-  'wechat_openid',
-  'member_card',
-  'pos_customer_id',
-  'user_id',
-  'anonymous_id',
-  'custom',
-] as const;
-export type IdentityKind = (typeof IDENTITY_KINDS)[number];
+export { IDENTITY_KINDS, type IdentityKind };
 
 /** Kinds whose values are only unique within an app (an official account, a mini-program, a custom namespace). */
 const PER_APP: ReadonlySet<IdentityKind> = new Set(['wechat_openid', 'custom']);

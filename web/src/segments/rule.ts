@@ -1,8 +1,12 @@
 // The segment builder's model: an editable tree whose nodes carry stable keys, converted to and from the server's
 // rule JSON (src/modules/segments/README.md), plus the map from a rule path to the row that produced it, so that a
 // validation error's `details.path` can be shown on the offending row.
+
+import { IDENTITY_KINDS, type IdentityKind } from '../../../src/contracts/identity-kinds.ts';
 import type { LifecycleStage } from '../../../src/modules/traits/lifecycle.ts';
 import type { RfmGroup } from '../../../src/modules/traits/rfm.ts';
+
+export { IDENTITY_KINDS, type IdentityKind };
 
 export type Comparison = 'at_least' | 'at_most';
 export type RuleWindow = { lastDays: number } | { from: string; to: string };
@@ -101,20 +105,6 @@ export const MONEY_TRAITS: ReadonlySet<TraitName> = new Set(['clv_historic_fen',
 export function isNumericTrait(trait: TraitName): boolean {
   return (NUMERIC_TRAITS as readonly string[]).includes(trait);
 }
-
-export const IDENTITY_KINDS = [
-  'phone',
-  'email',
-  'wecom_external_userid',
-  'wechat_unionid',
-  'wechat_openid',
-  'member_card',
-  'pos_customer_id',
-  'user_id',
-  'anonymous_id',
-  'custom',
-] as const;
-export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 
 export const CATEGORICAL_ATTRIBUTES = ['gender', 'city', 'region', 'source_channel', 'member_status', 'occupation'];
 export const DATE_ATTRIBUTES = ['birthday', 'first_seen_at', 'last_seen_at'];

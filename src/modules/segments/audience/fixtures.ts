@@ -1,9 +1,9 @@
 // Seeded random customers, tags, traits, identities, orders and events, and random rules over them: the ground
 // the audience engine is compared with SQL on (equivalence.test.ts).
 
+import { IDENTITY_KINDS } from '../../../contracts/identity-kinds.ts';
 import { Rng } from '../../../demo/random.ts';
 import type { Db } from '../../../platform/db/index.ts';
-import { IDENTITY_KINDS } from '../conditions/identity.ts';
 import type { Rule } from '../rules.ts';
 
 const DAY = 86_400_000;

@@ -1,19 +1,7 @@
 // Has an identity of a kind (a phone, a WeCom external contact …): `{ type: 'identity', kind: 'phone' }`.
 import roaring from 'roaring';
+import { IDENTITY_KINDS } from '../../../contracts/identity-kinds.ts';
 import type { ConditionType } from './types.ts';
-
-export const IDENTITY_KINDS = [
-  'phone',
-  'email',
-  'wecom_external_userid',
-  'wechat_unionid',
-  'wechat_openid',
-  'member_card',
-  'pos_customer_id',
-  'user_id',
-  'anonymous_id',
-  'custom',
-] as const;
 
 export const identityCondition: ConditionType = {
   type: 'identity',
