@@ -2,9 +2,11 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { wecomSimCommand } from '../connectors/wecom/cli.ts';
 import { buildDemo } from '../demo/index.ts';
 import { createSiyu, WEB_DIST } from '../main.ts';
 import { importCommand } from '../modules/events/cli.ts';
+import { ledgerCommand } from '../modules/loyalty/cli.ts';
 import { allMigrations, buildModules } from '../modules.ts';
 import { type Config, ConfigError, loadConfig } from '../platform/config.ts';
 import { openDatabase } from '../platform/db/index.ts';
@@ -232,6 +234,22 @@ export function cli(): Command {
       return {
         db,
         participants: buildModules().participants,
+        close: async () => {
+          await db.close();
+          unlock();
+        },
+      };
+    },
+  });
+  wecomSimCommand(program);
+  ledgerCommand(program, {
+    open: async () => {
+      const config = loadConfig();
+      const unlock = lockDataDir(config);
+      const db = await openDatabase(config);
+      await migrate(db, allMigrations());
+      return {
+        db,
         close: async () => {
           await db.close();
           unlock();

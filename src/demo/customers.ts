@@ -3,6 +3,7 @@
 // Purchases follow the BG/NBD story (a personal purchase rate, a chance to drop out after each purchase), so the
 // traits computed from them (RFM, lifecycle, CLV, churn) have realistic spreads. Deterministic for a seed:
 // every customer draws from its own generator seeded by (seed, index).
+import { type BulkMembership, cardNoOf, growthForSpend, inviteCodeOf } from '../modules/loyalty/index.ts';
 import type { Db } from '../platform/db/index.ts';
 import { STORES } from './brand.ts';
 import { CopyText, constant, copyInTx, deferIndexes } from './bulk.ts';
@@ -144,6 +145,8 @@ export interface DemoCustomersOptions {
   /** Rows per COPY batch; customers are generated and written this many at a time. */
   chunk?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Enrols about a third of the customers as members, written with them (see `joinsAsMember`). */
+  membership?: BulkMembership;
 }
 
 export interface DemoCustomersResult {
@@ -151,6 +154,7 @@ export interface DemoCustomersResult {
   orders: number;
   events: number;
   tags: number;
+  members: number;
 }
 
 /** The tables the demo fills, with the columns it writes, in an order that satisfies their foreign keys. */
@@ -175,6 +179,7 @@ const TABLES = [
       'first_seen_at',
       'last_seen_at',
       'created_at',
+      'member_status',
     ],
   },
   {
@@ -221,6 +226,35 @@ const TABLES = [
     ],
   },
   { key: 'tags', table: 'customer_tags', columns: ['workspace_id', 'customer_id', 'tag_id', 'source', 'tagged_at'] },
+  { key: 'cards', table: 'member_cards', columns: ['workspace_id', 'card_no', 'customer_id', 'issued_at'] },
+  {
+    key: 'members',
+    table: 'members',
+    columns: [
+      'workspace_id',
+      'customer_id',
+      'card_no',
+      'tier_id',
+      'growth',
+      'tier_since',
+      'tier_protected_until',
+      'join_channel',
+      'terms_version',
+      'consented_at',
+      'invite_code',
+      'joined_at',
+    ],
+  },
+  {
+    key: 'growth',
+    table: 'growth_entries',
+    columns: ['workspace_id', 'customer_id', 'amount', 'cause', 'ref', 'idempotency_key', 'at'],
+  },
+  {
+    key: 'tierHistory',
+    table: 'tier_history',
+    columns: ['workspace_id', 'customer_id', 'from_tier_id', 'to_tier_id', 'reason', 'growth', 'at'],
+  },
 ] as const;
 
 type Out = Record<(typeof TABLES)[number]['key'], CopyText>;
@@ -231,6 +265,10 @@ const newOut = (): Out => ({
   items: new CopyText(),
   events: new CopyText(),
   tags: new CopyText(),
+  cards: new CopyText(),
+  members: new CopyText(),
+  growth: new CopyText(),
+  tierHistory: new CopyText(),
 });
 
 /** Everything a customer's rows share, encoded once per load. */
@@ -243,6 +281,16 @@ interface Context {
   tags: Map<string, Uint8Array>;
   /** dayFactor of each of the last 366 days, by days before today. */
   dayFactors: Float64Array;
+  membership: Membership | null;
+}
+
+/** The workspace's membership set-up, encoded once per load. */
+interface Membership {
+  setup: BulkMembership;
+  tiers: { id: Uint8Array; threshold: number }[];
+  termsVersion: Uint8Array;
+  windowStart: number;
+  protectedUntil: number | null;
 }
 
 export async function loadDemoCustomers(
@@ -268,6 +316,15 @@ export async function loadDemoCustomers(
     ws: constant(workspaceId),
     tags: new Map([...tagIds].map(([name, id]) => [name, constant(id)])),
     dayFactors: Float64Array.from({ length: 366 }, (_, back) => dayFactor(new Date(today - back * DAY))),
+    membership: options.membership
+      ? {
+          setup: options.membership,
+          tiers: options.membership.tiers.map((t) => ({ id: constant(t.id), threshold: t.threshold })),
+          termsVersion: constant(options.membership.termsVersion),
+          windowStart: options.membership.windowStart.getTime(),
+          protectedUntil: options.membership.protectedUntil?.getTime() ?? null,
+        }
+      : null,
   };
   const generate = (start: number, end: number, out: Out) => {
     for (let i = start; i < end; i++) generateCustomer(out, context, i, startSeq + i);
@@ -282,6 +339,7 @@ const totalsOf = (out: Out): DemoCustomersResult => ({
   orders: out.orders.rows,
   events: out.events.rows,
   tags: out.tags.rows,
+  members: out.members.rows,
 });
 
 /**
@@ -323,7 +381,7 @@ const SLICE = 250;
  */
 const LOADERS: readonly (readonly (typeof TABLES)[number]['key'][])[] = [
   ['events'],
-  ['customers', 'identities', 'orders', 'items', 'tags'],
+  ['customers', 'identities', 'orders', 'items', 'tags', 'cards', 'members', 'growth', 'tierHistory'],
 ];
 
 /**
@@ -561,6 +619,8 @@ function generateCustomer(out: Out, ctx: Context, index: number, seq: number): v
   const orderChannelText = ORDER_CHANNELS[orderChannel];
   let lastSeen = signedUp;
   let spend = 0;
+  // Paid less refunded per local calendar month within the evaluation window, for a member's growth entries.
+  const months = ctx.membership ? new Map<number, { fen: number; last: number }>() : null;
   let orders = 0;
   let eventNo = 0;
   const events = out.events;
@@ -618,6 +678,14 @@ function generateCustomer(out: Out, ctx: Context, index: number, seq: number): v
     events.ascii('","amount_fen":').int(total).ascii(',"status":"').ascii(status).ascii('"}');
     eventEnd(placed, orderChannelText);
     spend += paid - refunded;
+    if (months && paid > refunded && placed > (ctx.membership as Membership).windowStart) {
+      const local = new Date(placed + SHANGHAI);
+      const key = local.getUTCFullYear() * 12 + local.getUTCMonth();
+      const month = months.get(key) ?? { fen: 0, last: placed };
+      month.fen += paid - refunded;
+      month.last = Math.max(month.last, placed);
+      months.set(key, month);
+    }
     orders++;
     if (rng.next() < dropout) alive = false;
   }
@@ -644,7 +712,10 @@ function generateCustomer(out: Out, ctx: Context, index: number, seq: number): v
     .tab()
     .bytes(source.bytes)
     .tab();
-  c.time(signedUp).tab().time(lastSeen).tab().time(signedUp).end();
+  const member = months !== null && joinsAsMember(seed, index, spend);
+  const memberStatus = member ? 'member' : 'none';
+  c.time(signedUp).tab().time(lastSeen).tab().time(signedUp).tab().ascii(memberStatus).end();
+  if (member) writeMember(out, ctx, ctx.membership as Membership, id, seq, signedUp, months);
 
   const identity = (kind: string, value: string, appId = '') => {
     const row = out.identities.row().bytes(ws).tab().ascii(kind).tab().ascii(appId).tab().ascii(value).tab();
@@ -672,4 +743,58 @@ function generateCustomer(out: Out, ctx: Context, index: number, seq: number): v
   if (rng.next() < 0.25) tag('少糖');
   if (rng.next() < 0.1) tag('夜猫子');
   if (rng.next() < 0.2) tag('周末党');
+}
+
+/**
+ * Whether a customer joined the membership: about a third do, the better customers more often (nine in ten of
+ * those who spent 300 yuan or more, one in ten of those who never bought). Drawn from a generator of its own, so
+ * the rest of the customer's history is the same whether the load enrols members or not.
+ */
+function joinsAsMember(seed: number, index: number, spendFen: number): boolean {
+  const chance = spendFen >= 30_000 ? 0.9 : spendFen >= 10_000 ? 0.55 : spendFen > 0 ? 0.3 : 0.1;
+  return new Rng((seed * 40_503 + index * 2_654_435_761 + 0x6d656d) >>> 0).next() < chance;
+}
+
+/**
+ * A member joined when they signed up, with the card number and invite code of their customer number, one growth
+ * entry per month of orders (at that month's last order, so the evaluation window slides over them as it would
+ * have), the tier their growth reaches (protected as after an upgrade) and the tier history to match.
+ */
+function writeMember(
+  out: Out,
+  ctx: Context,
+  m: Membership,
+  id: Uint8Array,
+  seq: number,
+  joinedAt: number,
+  months: ReadonlyMap<number, { fen: number; last: number }>,
+): void {
+  const ws = ctx.ws;
+  let growth = 0;
+  for (const [key, month] of months) {
+    const amount = growthForSpend(m.setup.growthRules, month.fen);
+    if (amount <= 0) continue;
+    growth += amount;
+    const ref = `${Math.floor(key / 12)}-${String((key % 12) + 1).padStart(2, '0')}`;
+    const g = out.growth.row().bytes(ws).tab().bytes(id).tab().int(amount).tab().ascii('demo').tab().ascii(ref).tab();
+    g.ascii('demo:').bytes(id).ascii(':').ascii(ref).tab().time(month.last).end();
+  }
+  const entry = m.tiers[0] as Membership['tiers'][number];
+  let tier = entry;
+  for (const t of m.tiers) if (t.threshold <= growth) tier = t;
+  const upgraded = tier !== entry;
+  const cardNo = cardNoOf(seq);
+  out.cards.row().bytes(ws).tab().ascii(cardNo).tab().bytes(id).tab().time(joinedAt).end();
+  const row = out.members.row().bytes(ws).tab().bytes(id).tab().ascii(cardNo).tab().bytes(tier.id).tab().int(growth);
+  const tierSince = upgraded ? ctx.now : joinedAt;
+  row.tab().time(tierSince).tab();
+  (upgraded && m.protectedUntil !== null ? row.time(m.protectedUntil) : row.null()).tab().ascii('demo').tab();
+  row.bytes(m.termsVersion).tab().time(joinedAt).tab().ascii(inviteCodeOf(seq)).tab().time(joinedAt).end();
+  const history = out.tierHistory;
+  history.row().bytes(ws).tab().bytes(id).tab().null().tab().bytes(entry.id).tab().ascii('join').tab().ascii('0').tab();
+  history.time(joinedAt).end();
+  if (upgraded) {
+    history.row().bytes(ws).tab().bytes(id).tab().bytes(entry.id).tab().bytes(tier.id).tab().ascii('upgrade').tab();
+    history.int(growth).tab().time(ctx.now).end();
+  }
 }

@@ -1,5 +1,6 @@
 // `siyu demo` and the first-start seed: builds the demo brand into a database, deterministically for a seed.
 import { randomInt } from 'node:crypto';
+import { bulkMembership } from '../modules/loyalty/index.ts';
 import { recomputeWorkspace } from '../modules/traits/index.ts';
 import { generatePassword } from '../platform/auth/secrets.ts';
 import type { Db } from '../platform/db/index.ts';
@@ -26,6 +27,7 @@ export interface DemoResult {
   customers: number;
   orders: number;
   events: number;
+  members: number;
 }
 
 export async function buildDemo(db: Db, options: DemoOptions): Promise<DemoResult> {
@@ -53,6 +55,8 @@ export async function buildDemo(db: Db, options: DemoOptions): Promise<DemoResul
       customers: options.customers,
       seed: options.seed,
       now,
+      // About a third of the brand's customers are members, with the tiers their last year of orders earned.
+      membership: await bulkMembership(db, workspaceId, now),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     // The history was bulk-loaded without domain events, so traits (RFM, lifecycle, CLV, churn) are computed once
@@ -72,6 +76,7 @@ export async function buildDemo(db: Db, options: DemoOptions): Promise<DemoResul
     customers: history.customers,
     orders: history.orders,
     events: history.events,
+    members: history.members,
   };
 }
 

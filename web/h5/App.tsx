@@ -1,116 +1,124 @@
-// Member home: the brand's name on a member-card header and a tab bar for the member features, each a placeholder
-// until its module ships. The active tab lives in the URL hash so a link can open a specific tab.
-import { useEffect, useState } from 'react';
+// Member H5: the brand named by `?ws=<slug>`, sign-in with a phone code, joining with consent to the member terms,
+// then the member's tabs (card, check-in, mall, coupons, me) and the pages under them. Where the member is lives in
+// the URL hash (#mall, #orders …), so a link opens a specific page and the phone's back gesture goes back.
+import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { changeLanguage, currentLanguage } from '../src/i18n.ts';
-import { type Tab, TabIcon } from './icons.tsx';
+import type { H5Me, H5Terms } from '../../src/contracts/loyalty.ts';
+import { H5Error, h5api, onSignedOut } from './api.ts';
+import { Icon } from './icons.tsx';
+import { Join } from './Join.tsx';
+import { MemberHome } from './MemberHome.tsx';
+import { SignIn } from './SignIn.tsx';
+import { ErrorState, LanguageButton, Loading, ToastHost } from './ui.tsx';
 
-const TABS: Tab[] = ['card', 'checkin', 'points', 'coupons', 'me'];
+const slug = new URLSearchParams(window.location.search).get('ws');
 
-function tabFromHash(): Tab {
-  const hash = window.location.hash.slice(1);
-  return TABS.find((tab) => tab === hash) ?? 'card';
-}
-
-/**
- * The brand name comes from the workspace named by `?ws=<slug>`. Until that endpoint exists, or when it fails, the
- * page still works under the generic title, so a failure here is shown as the fallback rather than as an error.
- */
-function useBrandName(): string | null {
-  const [name, setName] = useState<string | null>(null);
-  useEffect(() => {
-    const slug = new URLSearchParams(window.location.search).get('ws');
-    if (!slug) return;
-    const controller = new AbortController();
-    fetch(`/api/h5/workspace?ws=${encodeURIComponent(slug)}`, {
-      credentials: 'same-origin',
-      headers: { Accept: 'application/json' },
-      signal: controller.signal,
-    })
-      .then((response) => (response.ok ? (response.json() as Promise<{ name?: unknown }>) : null))
-      .then((workspace) => {
-        if (typeof workspace?.name === 'string' && workspace.name) setName(workspace.name);
-      })
-      .catch(() => setName(null));
-    return () => controller.abort();
-  }, []);
-  return name;
-}
+type Boot =
+  | { state: 'loading' }
+  | { state: 'failed'; error: unknown }
+  | { state: 'ready'; terms: H5Terms; me: H5Me | null };
 
 export function H5App() {
   const { t } = useTranslation('h5');
-  const brandName = useBrandName();
-  const brand = brandName ?? t('defaultBrand');
-  const [tab, setTab] = useState<Tab>(tabFromHash);
+  const [boot, setBoot] = useState<Boot>({ state: 'loading' });
 
+  const start = useCallback(() => {
+    if (!slug) return;
+    setBoot({ state: 'loading' });
+    Promise.all([
+      h5api.terms(slug),
+      h5api.me().catch((err: unknown) => {
+        if (err instanceof H5Error && err.status === 401) return null;
+        throw err;
+      }),
+    ]).then(
+      ([terms, me]) => setBoot({ state: 'ready', terms, me }),
+      (error: unknown) => setBoot({ state: 'failed', error }),
+    );
+  }, []);
+
+  useEffect(() => start(), [start]);
+  useEffect(() => {
+    onSignedOut(() => setBoot((b) => (b.state === 'ready' ? { ...b, me: null } : b)));
+    return () => onSignedOut(null);
+  }, []);
+
+  const brand = boot.state === 'ready' ? boot.terms.workspace.name : t('defaultBrand');
   useEffect(() => {
     document.title = brand;
   }, [brand]);
 
-  useEffect(() => {
-    const onHashChange = () => setTab(tabFromHash());
-    window.addEventListener('hashchange', onHashChange);
-    return () => window.removeEventListener('hashchange', onHashChange);
+  const refreshMe = useCallback(async () => {
+    const me = await h5api.me();
+    setBoot((b) => (b.state === 'ready' ? { ...b, me } : b));
   }, []);
 
-  const select = (next: Tab) => {
-    setTab(next);
-    history.replaceState(null, '', `#${next}`);
-  };
-
-  const otherLanguage = currentLanguage() === 'en' ? 'zh-CN' : 'en';
+  let body: ReactNode;
+  if (!slug) {
+    body = <Notice title={t('noBrand.title')} text={t('noBrand.text')} />;
+  } else if (boot.state === 'loading') {
+    body = <Loading />;
+  } else if (boot.state === 'failed') {
+    body =
+      boot.error instanceof H5Error && boot.error.status === 404 ? (
+        <Notice title={t('noBrand.title')} text={t('noBrand.unknown')} />
+      ) : (
+        <ErrorState error={boot.error} onRetry={start} />
+      );
+  } else if (!boot.me) {
+    body = (
+      <SignIn
+        ws={slug}
+        onSignedIn={() => {
+          void refreshMe().catch((error: unknown) => setBoot({ state: 'failed', error }));
+        }}
+      />
+    );
+  } else if (!boot.me.member) {
+    body = (
+      <Join
+        terms={boot.terms}
+        phone={boot.me.phone}
+        onJoined={() => void refreshMe().catch((error: unknown) => setBoot({ state: 'failed', error }))}
+        onTermsChanged={start}
+      />
+    );
+  } else {
+    return (
+      <>
+        <MemberHome
+          brand={brand}
+          terms={boot.terms}
+          me={boot.me}
+          onSignedOut={() => setBoot({ ...boot, me: null })}
+          onTermsRenewed={() => void refreshMe()}
+        />
+        <ToastHost />
+      </>
+    );
+  }
 
   return (
-    <div className="h5">
-      <header className="h5-hero">
+    <div className="h5 h5-gate">
+      <header className="h5-hero h5-hero-compact">
         <div className="h5-topbar">
-          {/* Without a brand the title already reads "member center"; saying it twice looks broken. */}
-          <span className="h5-subtitle">{brandName ? t('memberCenter') : ''}</span>
-          <button
-            type="button"
-            className="h5-lang"
-            aria-label={t('switchLanguageLabel')}
-            onClick={() => void changeLanguage(otherLanguage)}
-          >
-            {t('switchLanguage')}
-          </button>
+          <span className="h5-subtitle">{t('memberCenter')}</span>
+          <LanguageButton />
         </div>
         <h1 className="h5-brand">{brand}</h1>
-        <div className="h5-card">
-          <div className="h5-card-brand">{brand}</div>
-          <div className="h5-card-title">{t('memberCard')}</div>
-          <div className="h5-card-hint">{t('memberCardHint')}</div>
-        </div>
       </header>
-
-      <main className="h5-main" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
-        <section className="h5-panel">
-          <div className="h5-panel-icon">
-            <TabIcon tab={tab} />
-          </div>
-          <h2 className="h5-panel-title">{t(`tabs.${tab}`)}</h2>
-          <p className="h5-panel-text">{t(`descriptions.${tab}`)}</p>
-          <p className="h5-soon">{t('comingSoon')}</p>
-        </section>
-      </main>
-
-      <div className="h5-tabbar" role="tablist" aria-label={t('memberCenter')}>
-        {TABS.map((item) => (
-          <button
-            key={item}
-            type="button"
-            role="tab"
-            id={`tab-${item}`}
-            aria-selected={item === tab}
-            aria-controls={item === tab ? `panel-${item}` : undefined}
-            className={item === tab ? 'h5-tab h5-tab-active' : 'h5-tab'}
-            onClick={() => select(item)}
-          >
-            <TabIcon tab={item} />
-            <span>{t(`tabs.${item}`)}</span>
-          </button>
-        ))}
-      </div>
+      <main className="h5-main">{body}</main>
+      <ToastHost />
     </div>
+  );
+}
+
+function Notice({ title, text }: { title: string; text: string }) {
+  return (
+    <section className="h5-panel h5-notice-panel">
+      <Icon name="alert" />
+      <h2>{title}</h2>
+      <p>{text}</p>
+    </section>
   );
 }

@@ -26,6 +26,26 @@ const SegmentBuilderPage = lazy(() => import('./pages/SegmentBuilderPage.tsx'));
 const SegmentPage = lazy(() => import('./pages/SegmentPage.tsx'));
 const CustomFieldsPage = lazy(() => import('./pages/CustomFieldsPage.tsx'));
 const ImportsPage = lazy(() => import('./pages/ImportsPage.tsx'));
+const CouponTemplatesPage = lazy(() => import('./coupons/CouponTemplatesPage.tsx'));
+const CouponTemplatePage = lazy(() => import('./coupons/CouponTemplatePage.tsx'));
+const MembersPage = lazy(() => import('./loyalty/MembersPage.tsx'));
+const TiersPage = lazy(() => import('./loyalty/TiersPage.tsx'));
+const RelationshipsDashboardPage = lazy(() => import('./relationships/DashboardPage.tsx'));
+const TasksPage = lazy(() => import('./relationships/TasksPage.tsx'));
+const GuidesPage = lazy(() => import('./relationships/GuidesPage.tsx'));
+const TransfersPage = lazy(() => import('./relationships/TransfersPage.tsx'));
+const ChurnPage = lazy(() => import('./relationships/ChurnPage.tsx'));
+const SopPage = lazy(() => import('./relationships/SopPage.tsx'));
+const ScriptsPage = lazy(() => import('./relationships/ScriptsPage.tsx'));
+const NotificationsPage = lazy(() => import('./relationships/NotificationsPage.tsx'));
+const CommunityPage = lazy(() => import('./community/CommunityPage.tsx'));
+const GroupPage = lazy(() => import('./community/GroupPage.tsx'));
+const PointsRulesPage = lazy(() => import('./loyalty/PointsRulesPage.tsx'));
+const MemberPage = lazy(() => import('./loyalty/MemberPage.tsx'));
+const LiabilityPage = lazy(() => import('./loyalty/LiabilityPage.tsx'));
+const LeaderboardPage = lazy(() => import('./loyalty/LeaderboardPage.tsx'));
+const RewardsPage = lazy(() => import('./loyalty/RewardsPage.tsx'));
+const LotteryPage = lazy(() => import('./loyalty/LotteryPage.tsx'));
 
 const settingsElements = {
   staff: <StaffPage />,
@@ -125,6 +145,30 @@ function AppRoutes() {
         <Route path="/segments/new" element={guarded('segment.manage', <SegmentBuilderPage />)} />
         <Route path="/segments/:id" element={guarded('segment.read', <SegmentPage />)} />
         <Route path="/segments/:id/edit" element={guarded('segment.manage', <SegmentBuilderPage />)} />
+        <Route path="/coupons" element={guarded('coupon.read', <CouponTemplatesPage />)} />
+        <Route path="/coupons/templates/:id" element={guarded('coupon.read', <CouponTemplatePage />)} />
+        {/* The menu's loyalty entry: every /loyalty page keeps it selected. */}
+        <Route path="/loyalty" element={<Navigate to="/loyalty/members" replace />} />
+        <Route path="/loyalty/members" element={guarded('member.read', <MembersPage />)} />
+        <Route path="/loyalty/tiers" element={guarded('member.read', <TiersPage />)} />
+        <Route path="/community" element={guarded('community.read', <CommunityPage />)} />
+        <Route path="/community/groups/:id" element={guarded('community.read', <GroupPage />)} />
+        <Route path="/loyalty/members/:customerId" element={guarded('points.read', <MemberPage />)} />
+        <Route path="/loyalty/points" element={guarded('points.read', <PointsRulesPage />)} />
+        <Route path="/loyalty/points/liability" element={guarded('points.read', <LiabilityPage />)} />
+        <Route path="/loyalty/points/leaderboards" element={guarded('points.read', <LeaderboardPage />)} />
+        <Route path="/loyalty/rewards" element={guarded('member.read', <RewardsPage />)} />
+        <Route path="/loyalty/lottery" element={guarded('member.read', <LotteryPage />)} />
+        {/* The menu's 导购 entry: every /relationships page keeps it selected. */}
+        <Route path="/relationships" element={<Navigate to="/relationships/dashboard" replace />} />
+        <Route path="/relationships/dashboard" element={guarded('relationship.read', <RelationshipsDashboardPage />)} />
+        <Route path="/relationships/tasks" element={guarded('task.work', <TasksPage />)} />
+        <Route path="/relationships/guides" element={guarded('relationship.read', <GuidesPage />)} />
+        <Route path="/relationships/transfers" element={guarded('relationship.manage', <TransfersPage />)} />
+        <Route path="/relationships/churn" element={guarded('churn.read', <ChurnPage />)} />
+        <Route path="/relationships/sop" element={guarded('sop.manage', <SopPage />)} />
+        <Route path="/relationships/scripts" element={guarded('task.work', <ScriptsPage />)} />
+        <Route path="/notifications" element={guarded('notification.read', <NotificationsPage />)} />
         {settingsPages.map((page) => (
           <Route
             key={page.key}

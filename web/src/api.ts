@@ -133,7 +133,7 @@ async function errorFrom(response: Response): Promise<ApiError> {
   return new ApiError(response.status, 'http.error', `HTTP ${response.status} ${response.statusText}`.trim());
 }
 
-async function request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+export async function request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
   // The server localises error messages from Accept-Language; the browser's own header may not match the language
   // picked in the console, so send the picked one.
   const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': currentLanguage() };

@@ -50,10 +50,10 @@ export const upcomingModules: { key: ModuleKey; path: string; icon: ReactNode; p
   { key: 'tags', path: '/tags', icon: <TagsOutlined />, permission: 'tag.read' },
   { key: 'segments', path: '/segments', icon: <PartitionOutlined />, permission: 'segment.read' },
   { key: 'acquisition', path: '/acquisition', icon: <UserAddOutlined /> },
-  { key: 'relationships', path: '/relationships', icon: <SolutionOutlined /> },
-  { key: 'community', path: '/community', icon: <UsergroupAddOutlined /> },
-  { key: 'loyalty', path: '/loyalty', icon: <CrownOutlined /> },
-  { key: 'coupons', path: '/coupons', icon: <GiftOutlined /> },
+  { key: 'relationships', path: '/relationships', icon: <SolutionOutlined />, permission: 'relationship.read' },
+  { key: 'community', path: '/community', icon: <UsergroupAddOutlined />, permission: 'community.read' },
+  { key: 'loyalty', path: '/loyalty', icon: <CrownOutlined />, permission: 'member.read' },
+  { key: 'coupons', path: '/coupons', icon: <GiftOutlined />, permission: 'coupon.read' },
   { key: 'campaigns', path: '/campaigns', icon: <NotificationOutlined /> },
   { key: 'journeys', path: '/journeys', icon: <NodeIndexOutlined /> },
   { key: 'messaging', path: '/messaging', icon: <MessageOutlined /> },
@@ -63,7 +63,15 @@ export const upcomingModules: { key: ModuleKey; path: string; icon: ReactNode; p
 ];
 
 /** Modules with their own pages; the rest route to "coming soon". */
-export const builtModules: ReadonlySet<ModuleKey> = new Set(['customers', 'tags', 'segments']);
+export const builtModules: ReadonlySet<ModuleKey> = new Set([
+  'customers',
+  'tags',
+  'segments',
+  'coupons',
+  'loyalty',
+  'community',
+  'relationships',
+]);
 
 export const settingsPages: { key: SettingsKey; path: string; icon: ReactNode; permission: Permission }[] = [
   { key: 'staff', path: '/settings/staff', icon: <TeamOutlined />, permission: 'staff.read' },

@@ -24,7 +24,26 @@ export type Permission =
   | 'segment.manage'
   | 'segment.export'
   | 'order.read'
-  | 'import.run';
+  | 'import.run'
+  | 'coupon.read'
+  | 'coupon.manage'
+  | 'coupon.redeem'
+  | 'member.read'
+  | 'relationship.read'
+  | 'relationship.manage'
+  | 'churn.read'
+  | 'sop.manage'
+  | 'task.work'
+  | 'notification.read'
+  | 'member.manage'
+  | 'loyalty.configure'
+  | 'community.read'
+  | 'community.manage'
+  | 'points.read'
+  | 'points.adjust'
+  | 'points.configure'
+  | 'points.earn'
+  | 'points.redeem';
 
 interface SessionState {
   session: Session | null;

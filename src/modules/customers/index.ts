@@ -30,6 +30,14 @@ export {
   touchSeen,
   unmergeCustomers,
 } from './resolution.ts';
+export {
+  assertCustomerInScope,
+  type CustomerOwnership,
+  customersInScope,
+  provideCustomerOwnership,
+  type ScopedCaller,
+  scopeSql,
+} from './scope.ts';
 
 export function customersModule(deps: { participants: CustomerParticipants }): SiyuModule {
   addMessages('zh-CN', zhCN);

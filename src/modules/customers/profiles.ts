@@ -1,6 +1,7 @@
 // Customer profiles: reading, writing (with custom-field validation) and masking of personal data by role.
 import type { Queryable, Tx } from '../../platform/db/index.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
+import { emitMany } from '../../platform/jobs/index.ts';
 import { normalizePhone } from '../../platform/phone.ts';
 import { validateCustom } from './custom-fields.ts';
 
@@ -227,6 +228,35 @@ export async function updateProfile(
   );
   if (!rows[0]) throw notFound('customer.not_found');
   return rows[0];
+}
+
+export const MEMBER_STATUSES = ['none', 'member', 'frozen', 'cancelled'] as const;
+export type MemberStatus = (typeof MEMBER_STATUSES)[number];
+
+/**
+ * Sets `member_status` of customers, which the loyalty module keeps in step with its memberships, and announces
+ * each change as `customer.updated` (audiences index the attribute). Customers that already have the status are
+ * neither written nor announced. `announce: false` is for bulk loads that write no domain events (the demo).
+ */
+export async function setMemberStatus(
+  tx: Tx,
+  workspaceId: string,
+  ids: readonly string[],
+  status: MemberStatus,
+  options: { announce?: boolean } = {},
+): Promise<void> {
+  if (ids.length === 0) return;
+  const rows = await tx.query<{ id: string }>(
+    `UPDATE customers SET member_status = $3, updated_at = now()
+      WHERE workspace_id = $1 AND id = ANY($2::uuid[]) AND member_status IS DISTINCT FROM $3 RETURNING id`,
+    [workspaceId, ids, status],
+  );
+  if (options.announce === false) return;
+  await emitMany(
+    tx,
+    'customer.updated',
+    rows.map((r) => ({ customerId: r.id, fields: ['memberStatus'] })),
+  );
 }
 
 /** The customer, following merges to the surviving profile. */

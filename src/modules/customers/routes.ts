@@ -20,6 +20,7 @@ import type { RouteRegistrar } from '../../platform/http/routes.ts';
 import { archiveCustomField, listCustomFields, updateCustomField } from './custom-fields.ts';
 import type { CustomerParticipants } from './participants.ts';
 import { getCustomerRow } from './profiles.ts';
+import { assertCustomerInScope } from './scope.ts';
 import {
   createCustomer,
   customerDetail,
@@ -35,6 +36,9 @@ const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
 export function customerRoutes(participants: CustomerParticipants) {
   return (r: RouteRegistrar) => {
+    // Every route of any module that names a customer in its path checks the caller's scope with this (a guide:
+    // only customers they own); lists and searches use `scopeSql` themselves.
+    r.customerGuard((ctx, id) => assertCustomerInScope(ctx, id));
     r.route({
       method: 'GET',
       url: '/api/customers',

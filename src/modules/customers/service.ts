@@ -27,6 +27,7 @@ import {
   updateProfile,
 } from './profiles.ts';
 import { mergeCustomers, resolveCustomer, unmergeCustomers } from './resolution.ts';
+import { assertCustomerInScope, scopeSql } from './scope.ts';
 
 export const canSeePii = (ctx: RequestContext) => ctx.can('customer.pii');
 
@@ -96,6 +97,9 @@ export async function createCustomer(
     seenAt: ctx.now(),
     reason: 'api',
   });
+  // A guide may only update their own customers this way. A new customer, or someone else's, answers the same 404
+  // (the transaction rolls back), so the answer never tells whether the identities belong to anybody.
+  if (ctx.scope.kind !== 'workspace') await assertCustomerInScope(ctx, resolved.customerId);
   ctx.audit.targetId = resolved.customerId;
   ctx.audit.details = { created: resolved.created, merged: resolved.merged };
   return customerDetail(ctx, resolved.customerId);
@@ -138,6 +142,8 @@ export async function listCustomers(ctx: RequestContext, query: CustomerListQuer
           WHERE i.workspace_id = c.workspace_id AND i.value = $${params.length}))`,
     );
   }
+  // A guide lists and finds only the customers they own.
+  if (ctx.scope.kind !== 'workspace') where.push(scopeSql(ctx, 'c.id', params));
   if (query.city) add('c.city = ?', query.city);
   if (query.gender) add('c.gender = ?', query.gender);
   if (query.sourceChannel) add('c.source_channel = ?', query.sourceChannel);

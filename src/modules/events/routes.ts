@@ -29,7 +29,7 @@ import { AppError } from '../../platform/errors.ts';
 import { FileBody, type RequestContext, type RouteRegistrar } from '../../platform/http/routes.ts';
 import { translate } from '../../platform/i18n/index.ts';
 import { XLSX_CONTENT_TYPE } from '../../platform/xlsx.ts';
-import { type CustomerParticipants, getCustomerRow } from '../customers/index.ts';
+import { assertCustomerInScope, type CustomerParticipants, getCustomerRow } from '../customers/index.ts';
 import { getImport, importTemplate, listImportErrors, listImports, startImport } from './import-jobs.ts';
 import { ingest, type Normalized, normalizeMessage } from './ingest.ts';
 import { getOrder, listCustomerOrders, orderInputOf, upsertOrder } from './orders.ts';
@@ -181,7 +181,16 @@ export function eventRoutes(participants: CustomerParticipants) {
       permission: 'order.read',
       params: IdParams,
       response: Order,
-      handler: (ctx, { params }) => getOrder(ctx.tx, ctx.workspaceId, params.id),
+      handler: async (ctx, { params }) => {
+        const order = await getOrder(ctx.tx, ctx.workspaceId, params.id);
+        // A guide sees the orders of their own customers only; another's answers as an order that does not exist.
+        if (ctx.scope.kind !== 'workspace') {
+          await assertCustomerInScope(ctx, order.customerId).catch((err: unknown) => {
+            throw err instanceof AppError && err.status === 404 ? new AppError(404, 'order.not_found') : err;
+          });
+        }
+        return order;
+      },
     });
 
     r.route({

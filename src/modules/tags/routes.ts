@@ -19,6 +19,7 @@ import {
 import type { Tx } from '../../platform/db/index.ts';
 import type { RequestContext, RouteRegistrar } from '../../platform/http/routes.ts';
 import { normalizePhone } from '../../platform/phone.ts';
+import { customersInScope } from '../customers/index.ts';
 import { getCustomerRow } from '../customers/profiles.ts';
 import {
   createTag,
@@ -93,7 +94,14 @@ async function resolveBulkList(
 
 async function bulk(ctx: RequestContext, tagId: string, body: BulkTagBody, add: boolean) {
   await getTag(ctx.tx, ctx.workspaceId, tagId);
-  const { customerIds, unmatched } = await resolveBulkList(ctx.tx, ctx.workspaceId, body);
+  const resolved = await resolveBulkList(ctx.tx, ctx.workspaceId, body);
+  // A guide tags only their own customers; the others count as unmatched, like ids and phones nobody has.
+  const customerIds =
+    ctx.scope.kind === 'workspace' ? resolved.customerIds : await customersInScope(ctx, resolved.customerIds);
+  const unmatched =
+    customerIds.length === resolved.customerIds.length
+      ? resolved.unmatched
+      : [...resolved.unmatched, ...(await outOfScopeEntries(ctx, body, new Set(customerIds)))];
   const change = add ? tagCustomers : untagCustomers;
   const changed = await change(
     ctx.tx,
@@ -112,6 +120,29 @@ async function bulk(ctx: RequestContext, tagId: string, body: BulkTagBody, add: 
     unmatched: unmatched.slice(0, 100),
     unmatchedCount: unmatched.length,
   };
+}
+
+/** The ids and phones of a bulk list that name customers outside the caller's scope, as the caller typed them. */
+async function outOfScopeEntries(ctx: RequestContext, body: BulkTagBody, inScope: ReadonlySet<string>) {
+  const byId = await ctx.tx.query<{ given: string; id: string }>(
+    `SELECT c.id AS given, coalesce(s.id, c.id) AS id FROM customers c
+       LEFT JOIN customers s ON s.workspace_id = c.workspace_id AND s.id = c.merged_into
+      WHERE c.workspace_id = $1 AND c.id = ANY($2::uuid[])`,
+    [ctx.workspaceId, body.customerIds ?? []],
+  );
+  const out = byId.filter((r) => !inScope.has(r.id)).map((r) => r.given);
+  const phones = body.phones ?? [];
+  const owners = await ctx.tx.query<{ value: string; customer_id: string }>(
+    `SELECT value, customer_id FROM customer_identities
+      WHERE workspace_id = $1 AND kind = 'phone' AND app_id = '' AND value = ANY($2::text[])`,
+    [ctx.workspaceId, phones.map((p) => normalizePhone(p)).filter((p): p is string => p !== null)],
+  );
+  const ownerOf = new Map(owners.map((o) => [o.value, o.customer_id]));
+  for (const phone of phones) {
+    const owner = ownerOf.get(normalizePhone(phone) ?? '');
+    if (owner && !inScope.has(owner)) out.push(phone);
+  }
+  return out;
 }
 
 export function tagRoutes(r: RouteRegistrar): void {

@@ -31,7 +31,18 @@ import { type Locale, pickLocale, translate } from '../i18n/index.ts';
 import { checkIdempotencyKey, claimIdempotencyKey, requestHash, storeIdempotentResponse } from './idempotency.ts';
 import type { Metrics } from './metrics.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { type AnyRouteSpec, FileDownload, isPublic, type RequestContext, type Scope } from './routes.ts';
+import {
+  type AnyRouteSpec,
+  FileDownload,
+  isMember,
+  isPublic,
+  MEMBER_SESSION_COOKIE,
+  type MemberContext,
+  type MemberPrincipal,
+  type MemberRouteSpec,
+  type RequestContext,
+  type Scope,
+} from './routes.ts';
 
 export interface ServerDeps {
   config: Config;
@@ -48,6 +59,8 @@ export interface ServerDeps {
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** The member behind a member route, once its session is checked. */
+    member: MemberPrincipal | null;
     locale: Locale;
   }
 }
@@ -161,6 +174,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(validators());
   app.decorateRequest('principal', null);
+  app.decorateRequest('member', null);
   app.decorateRequest('locale', 'zh-CN');
 
   const ipLimiter = new RateLimiter(60_000);
@@ -207,6 +221,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'Workspace API key' },
           session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+          memberSession: { type: 'apiKey', in: 'cookie', name: MEMBER_SESSION_COOKIE },
         },
       },
       security: [{ apiKey: [] }, { session: [] }],
@@ -298,10 +313,20 @@ function registerRoute(app: FastifyInstance, spec: AnyRouteSpec, deps: ServerDep
   };
 
   if (isPublic(spec)) {
-    app.route({
+    const publicUpload = spec.upload;
+    const publicRoute: RouteOptions = {
       method: spec.method,
       url: spec.url,
-      schema: { ...schema, security: [] },
+      schema: publicUpload
+        ? {
+            ...schema,
+            security: [],
+            body: {
+              content: Object.fromEntries(publicUpload.contentTypes.map((type) => [type, { schema: spec.body }])),
+            },
+          }
+        : { ...schema, security: [] },
+      ...(publicUpload ? { bodyLimit: publicUpload.maxBytes } : {}),
       handler: async (request, reply) => {
         const result = await spec.handler(
           { db, now, requestId: String(request.id), ip: clientIp(request), locale: request.locale, request, reply },
@@ -310,7 +335,22 @@ function registerRoute(app: FastifyInstance, spec: AnyRouteSpec, deps: ServerDep
         if (reply.sent) return reply;
         return reply.code(status).send(spec.response === null ? undefined : result);
       },
+    };
+    if (!publicUpload) {
+      app.route(publicRoute);
+      return;
+    }
+    // As for private uploads: the raw-body parser lives in the route's own plugin scope.
+    app.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+      scope.route(publicRoute);
     });
+    return;
+  }
+
+  if (isMember(spec)) {
+    registerMemberRoute(app, spec, schema, status, deps);
     return;
   }
 
@@ -453,5 +493,78 @@ function registerRoute(app: FastifyInstance, spec: AnyRouteSpec, deps: ServerDep
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     scope.route(route);
+  });
+}
+
+/** A member H5 route: validated, then the member session checked, then run in the member's workspace. */
+function registerMemberRoute(
+  app: FastifyInstance,
+  // biome-ignore lint/suspicious/noExplicitAny: see AnyRouteSpec
+  spec: MemberRouteSpec<any, any, any>,
+  schema: Record<string, unknown>,
+  status: number,
+  deps: ServerDeps,
+): void {
+  const { db, now } = deps;
+  app.route({
+    method: spec.method,
+    url: spec.url,
+    schema: { ...schema, security: [{ memberSession: [] }] },
+    // Unlike staff routes, input is checked before the session: every member route is in the public API document
+    // anyway, and the H5 shows a member their own mistake before asking them to sign in again.
+    preValidation: async (request) => {
+      if (request.body === undefined && !spec.body && MUTATING.has(spec.method)) request.body = {};
+    },
+    preHandler: async (request) => {
+      request.member = await spec.authenticate(db, request, now());
+      // A cross-site form or image can send the member's cookie but not a custom header.
+      if (MUTATING.has(request.method) && request.headers['x-siyu-h5'] !== '1') {
+        throw new AppError(403, 'auth.csrf_failed');
+      }
+    },
+    handler: async (request, reply) => {
+      const member = request.member as MemberPrincipal;
+      const idemHeader = request.headers['idempotency-key'];
+      const idemKey = request.method === 'POST' && typeof idemHeader === 'string' ? idemHeader : null;
+      if (idemKey !== null) checkIdempotencyKey(idemKey);
+      const path = request.url.split('?')[0] ?? request.url;
+      const stored = await retryOnConflict(() =>
+        db.tenant(member.workspaceId, async (tx) => {
+          const claim = idemKey
+            ? {
+                workspaceId: member.workspaceId,
+                principal: `member:${member.customerId}`,
+                key: idemKey,
+                method: request.method,
+                path,
+                hash: requestHash(request.method, path, request.body ?? null, spec.query ? request.query : undefined),
+              }
+            : null;
+          if (claim) {
+            const replay = await claimIdempotencyKey(tx, claim);
+            if (replay) return { replay: true, ...replay };
+          }
+          const ctx: MemberContext = {
+            workspaceId: member.workspaceId,
+            customerId: member.customerId,
+            sessionTokenHash: member.sessionTokenHash,
+            tx,
+            now,
+            requestId: String(request.id),
+            ip: clientIp(request),
+            locale: request.locale,
+            reply,
+          };
+          const result = await spec.handler(ctx, { body: request.body, query: request.query, params: request.params });
+          const body = spec.response === null ? null : (reply.code(status).serialize(result) as string);
+          if (claim) await storeIdempotentResponse(tx, claim, { statusCode: status, body });
+          return { replay: false, statusCode: status, body };
+        }),
+      );
+      if (stored.replay) reply.header('idempotent-replayed', 'true');
+      reply.code(stored.statusCode);
+      if (stored.body === null) return reply.send();
+      return reply.type('application/json; charset=utf-8').send(stored.body);
+    },
   });
 }

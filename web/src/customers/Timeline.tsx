@@ -1,8 +1,9 @@
 // A customer's timeline, newest first across events, orders and tag changes, with "load more".
-import { ShoppingOutlined, TagOutlined, ThunderboltOutlined } from '@ant-design/icons';
+import { GiftOutlined, ShoppingOutlined, SolutionOutlined, TagOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import { Timeline as AntTimeline, Empty, Tag, Typography } from 'antd';
 import { useCallback } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { RelationshipOrigin, RelationshipStatus } from '../../../src/contracts/relationships.ts';
 import { api, type TimelineEntry } from '../api.ts';
 import { formatTime } from '../format.ts';
 import { LoadMore } from '../layout/LoadMore.tsx';
@@ -45,6 +46,42 @@ export function Timeline({ customerId }: { customerId: string }) {
           typeof data.source === 'string'
             ? t(`tagSources.${data.source as 'manual'}`, { defaultValue: data.source })
             : '',
+      };
+    }
+    if (entry.source === 'coupons') {
+      const key =
+        entry.kind === 'coupon.redeemed'
+          ? 'couponRedeemed'
+          : entry.kind === 'coupon.unredeemed'
+            ? 'couponUnredeemed'
+            : 'couponIssued';
+      const discount =
+        typeof data.discountFen === 'number' ? t('timeline.couponDiscount', { amount: yuan(data.discountFen) }) : null;
+      return {
+        icon: <GiftOutlined />,
+        color: 'orange',
+        title: t(`timeline.${key}`, { title: entry.title }),
+        detail: [
+          data.orderId ? t('timeline.couponOrder', { orderId: String(data.orderId) }) : null,
+          discount,
+          data.store,
+          channelText,
+        ]
+          .filter(Boolean)
+          .join(' · '),
+        code: String(data.code),
+      };
+    }
+    if (entry.source === 'relationships') {
+      const started = entry.kind === 'relationship.started';
+      const status = String(data.status) as RelationshipStatus;
+      return {
+        icon: <SolutionOutlined />,
+        color: started ? 'green' : 'red',
+        title: t(started ? 'timeline.relationshipStarted' : 'timeline.relationshipEnded', { guide: entry.title }),
+        detail: started
+          ? [t(`relationships.origin.${data.origin as RelationshipOrigin}`), data.state].filter(Boolean).join(' · ')
+          : t(`relationships.status.${status}`),
       };
     }
     const properties = (data.properties ?? {}) as Record<string, unknown>;

@@ -6,6 +6,7 @@ import { Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { dashboard, settingsPages, upcomingModules } from '../modules.tsx';
+import { NotificationBell } from '../relationships/NotificationBell.tsx';
 import { useSession, useSignedIn } from '../session.tsx';
 import { useApiError } from '../useApiError.ts';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
@@ -100,6 +101,7 @@ export function ConsoleLayout() {
             </Typography.Text>
           </Flex>
           <Flex align="center" gap={12} className="console-account">
+            <NotificationBell />
             <LanguageSwitch />
             <Flex align="center" gap={8}>
               <Avatar size="small" className="console-avatar">

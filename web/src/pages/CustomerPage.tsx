@@ -42,6 +42,7 @@ import { TraitsPanel } from '../customers/TraitsPanel.tsx';
 import { formatTime } from '../format.ts';
 import { LoadMore } from '../layout/LoadMore.tsx';
 import { TagPicker } from '../layout/TagPicker.tsx';
+import { RelationshipsPanel } from '../relationships/RelationshipsPanel.tsx';
 import { IDENTITY_KINDS } from '../segments/rule.ts';
 import { useSession } from '../session.tsx';
 import { useApiError } from '../useApiError.ts';
@@ -122,6 +123,7 @@ export default function CustomerPage() {
         <Col xs={24} xl={15}>
           <Flex vertical gap={16}>
             {can('trait.read') && <TraitsPanel customerId={customer.id} />}
+            {can('relationship.read') && <RelationshipsPanel customerId={customer.id} />}
             <Card>
               <Tabs
                 items={[

@@ -28,6 +28,8 @@ export const INDEXED_EVENTS = [
   'tag.removed',
   'tag.deleted',
   'traits.changed',
+  // Loyalty tiers are answered by SQL; the event names the customer so segments re-check them.
+  'member.tier_changed',
 ] as const;
 /** Outbox rows read per page of a catch-up (a row may be a pack of up to PACK_SIZE events). */
 const TAIL_PAGE = 1000;
@@ -72,6 +74,9 @@ const FACETS_CHANGED_BY: Partial<Record<string, readonly Facet[]>> = {
   'tag.added': ['tags'],
   'tag.removed': ['tags'],
   'traits.changed': ['traits'],
+  // Nothing the index holds changes, but reloading the small profile facet moves its version, which drops the
+  // cached SQL answers (the tier condition's) that were computed before the change.
+  'member.tier_changed': ['profile'],
 };
 
 function trackedDelta(payload: Record<string, unknown>) {

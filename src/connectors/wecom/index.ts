@@ -1,0 +1,93 @@
+// The WeCom connector's door. Other modules use WeCom through what is exported here and by subscribing to the
+// `wecom.*` domain events (names and payloads in src/contracts/wecom.ts; the mapping from WeCom's callbacks in
+// events.ts and README.md):
+//
+//   subscribers: [{ name: 'acquisition.attribute-add', events: ['wecom.contact_added'],
+//                   handle: (event, tx) => attribute(tx, event.payload as ContactAdded) }]
+//
+//   const client = await workspaceClient(tx, workspaceId);          // the workspace's 客户联系 app
+//   await client.sendWelcomeMessage({ welcomeCode, text: '欢迎！' });
+import { addMessages } from '../../platform/i18n/index.ts';
+import type { SiyuModule } from '../../platform/module.ts';
+import { INBOX_JOB } from './callback.ts';
+import { inboxJob, pruneJob } from './inbox.ts';
+import en from './locales/en.json' with { type: 'json' };
+import zhCN from './locales/zh-CN.json' with { type: 'json' };
+import { wecomRoutes } from './routes.ts';
+
+export type {
+  ChatCreated,
+  ChatDismissed,
+  ChatUpdated,
+  ContactAdded,
+  ContactDeleted,
+  ContactEdited,
+  ContactHalfAdded,
+  ContactRemovedByGuide,
+  TagChanged,
+  TransferFailed,
+  WeComDomainEvents,
+  WeComDomainEventType,
+} from '../../contracts/wecom.ts';
+export { WECOM_EVENT_TYPES } from '../../contracts/wecom.ts';
+export {
+  type AppMessageInput,
+  type ContactWay,
+  type ContactWayInput,
+  type CorpTagGroup,
+  createWeComClient,
+  type ExternalContact,
+  type ExternalContactDetail,
+  type FollowUser,
+  type GroupChat,
+  type GroupChatMember,
+  type JoinWay,
+  type JoinWayInput,
+  type MessageTemplateInput,
+  sharedTokenCache,
+  TokenCache,
+  type TransferOutcome,
+  type TransferStatus,
+  type WeComClient,
+  type WeComClientOptions,
+  type WelcomeAttachment,
+} from './client.ts';
+export {
+  aesKeyOf,
+  type CallbackKeys,
+  decryptMessage,
+  encryptMessage,
+  generateEncodingAesKey,
+  msgSignature,
+  openMessage,
+  sealMessage,
+} from './crypto.ts';
+export { ERRCODES, WeComApiError } from './errors.ts';
+export {
+  clientFor,
+  loadSettings,
+  type StoredSettings,
+  saveSettings,
+  type WeComApp,
+  workspaceClient,
+} from './settings.ts';
+export { type Delivery, Simulator, type SimulatorOptions, startSimulator } from './simulator.ts';
+
+/** Job kind of the hourly clean-up of nonces, old refusals and handled inbox rows. */
+const PRUNE_JOB = 'wecom.prune';
+
+export function wecomModule(): SiyuModule {
+  addMessages('zh-CN', zhCN);
+  addMessages('en', en);
+  return {
+    name: 'wecom',
+    permissions: {
+      // Settings without secrets, the security log and the inbox.
+      'wecom.read': ['owner', 'admin', 'auditor'],
+      'wecom.manage': ['owner', 'admin'],
+    },
+    routes: wecomRoutes,
+    jobs: { [INBOX_JOB]: inboxJob, [PRUNE_JOB]: pruneJob },
+    schedules: [{ name: 'wecom.prune', cron: '17 * * * *', kind: PRUNE_JOB }],
+  };
+}
