@@ -13,7 +13,7 @@ export interface Config {
   trustProxy: boolean;
   sessionTtlHours: number;
   bodyLimitBytes: number;
-  rateLimit: { perIpPerMinute: number; perApiKeyPerMinute: number };
+  rateLimit: { perIpPerMinute: number; perApiKeyPerMinute: number; callbackPerIpPerMinute: number };
   login: { maxFailures: number; lockMinutes: number };
   jobs: { concurrency: number; pollMs: number; leaseSeconds: number };
   poolSize: number;
@@ -56,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: {
       perIpPerMinute: int(env, 'SIYU_RATE_LIMIT_IP_PER_MINUTE', 600, 1),
       perApiKeyPerMinute: int(env, 'SIYU_RATE_LIMIT_KEY_PER_MINUTE', 6000, 1),
+      callbackPerIpPerMinute: int(env, 'SIYU_RATE_LIMIT_CALLBACK_PER_MINUTE', 30000, 1),
     },
     login: {
       maxFailures: int(env, 'SIYU_LOGIN_MAX_FAILURES', 5, 1),

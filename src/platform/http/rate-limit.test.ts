@@ -32,3 +32,23 @@ test('API calls from one IP beyond the per-IP limit get a 429 with the error bod
   expect(((await last.json()) as any).error.code).toBe('request.rate_limited');
   expect(last.headers.get('retry-after')).toMatch(/^\d+$/);
 });
+
+test('WeCom callbacks have their own per-IP bucket: a console over its limit does not block them, and they are limited too', async () => {
+  // The console's bucket of this IP is spent by the test above (or is now).
+  for (let i = 0; i < 6; i++) await fetch(`${server.url}/api/auth/me`);
+  expect((await fetch(`${server.url}/api/auth/me`)).status).toBe(429);
+  const callback = `${server.url}/api/wecom/callback/no-such-brand?msg_signature=x&timestamp=1&nonce=n&echostr=e`;
+  for (let i = 0; i < 8; i++) expect((await fetch(callback)).status).not.toBe(429);
+
+  const strict = await startTestServer({ env: { SIYU_RATE_LIMIT_CALLBACK_PER_MINUTE: '3' } });
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await fetch(`${strict.url}/api/wecom/callback/no-such-brand?echostr=e`)).status);
+    }
+    expect(statuses.slice(0, 3)).not.toContain(429);
+    expect(statuses.slice(3)).toEqual([429, 429]);
+  } finally {
+    await strict.close();
+  }
+});

@@ -66,6 +66,8 @@ declare module 'fastify' {
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Where the WeCom connector receives its callbacks (src/connectors/wecom/routes.ts). */
+const WECOM_CALLBACK_PREFIX = '/api/wecom/callback/';
 const EMPTY_BODY = Type.Object({}, { additionalProperties: false, description: 'No body, or {}' });
 
 // Bodies are validated strictly: no type coercion (a "12" is not 12) and unknown fields are errors, not silently
@@ -185,7 +187,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const lang = (request.query as Record<string, unknown> | undefined)?.lang;
     request.locale = pickLocale(request.headers['accept-language'], typeof lang === 'string' ? lang : undefined);
     if (request.url.startsWith('/api/') || request.url.startsWith('/v1/')) {
-      const wait = ipLimiter.hit(`ip:${clientIp(request)}`, config.rateLimit.perIpPerMinute);
+      // WeCom posts every brand's callbacks from a handful of addresses, in bursts (a live-code campaign is hundreds
+      // of adds a minute): a 429 there makes WeCom retry and, after repeated failures, stop calling. Callbacks are
+      // signed, so they get their own, much larger bucket instead of sharing the console's.
+      const callback = request.url.startsWith(WECOM_CALLBACK_PREFIX);
+      const wait = callback
+        ? ipLimiter.hit(`callback:${clientIp(request)}`, config.rateLimit.callbackPerIpPerMinute)
+        : ipLimiter.hit(`ip:${clientIp(request)}`, config.rateLimit.perIpPerMinute);
       if (wait > 0) {
         reply.header('retry-after', String(wait));
         throw new AppError(429, 'request.rate_limited', { retryAfter: wait });
