@@ -329,7 +329,7 @@ async function main() {
     port: 0,
     host: '127.0.0.1',
     // The bench is one client sending far more than a real integration would; limits are not what is measured.
-    rateLimit: { perIpPerMinute: 1_000_000, perApiKeyPerMinute: 1_000_000 },
+    rateLimit: { perIpPerMinute: 1_000_000, perApiKeyPerMinute: 1_000_000, callbackPerIpPerMinute: 1_000_000 },
     poolSize: Math.max(base.poolSize, base.jobs.concurrency + 6),
   };
   const db = openPostgres(databaseUrl, config.poolSize);

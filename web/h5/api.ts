@@ -67,8 +67,12 @@ export function newRequestId(): string {
 
 type Method = 'GET' | 'POST' | 'PUT';
 
+/** The brand of this page (`?ws=<slug>`): the member cookie may hold sessions of several brands on one host. */
+const brand = new URLSearchParams(window.location.search).get('ws');
+
 async function call<T>(method: Method, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': currentLanguage() };
+  if (brand) headers['X-Siyu-Workspace'] = brand;
   if (method !== 'GET') headers['X-Siyu-H5'] = '1';
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response: Response;

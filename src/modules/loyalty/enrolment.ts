@@ -200,7 +200,7 @@ export async function signInWithCode(
   participants: CustomerParticipants,
   policy: CodePolicy,
   input: { slug: string; phone: string; code: string; ip: string; userAgent: string | null; now: Date; locale: Locale },
-): Promise<{ token: string; isMember: boolean; card: MemberCard | null }> {
+): Promise<{ workspaceId: string; token: string; isMember: boolean; card: MemberCard | null }> {
   const phone = phoneOf(input.phone);
   const workspace = await workspaceOf(db, input.slug);
   const outcome = await db.tenant(workspace.id, async (tx) => {
@@ -223,7 +223,7 @@ export async function signInWithCode(
     return { token, card: member ? await memberCard(tx, workspace.id, member, input.now) : null };
   });
   if ('error' in outcome) throw outcome.error as AppError;
-  return { token: outcome.token, isMember: outcome.card !== null, card: outcome.card };
+  return { workspaceId: workspace.id, token: outcome.token, isMember: outcome.card !== null, card: outcome.card };
 }
 
 /** `GET /api/h5/me`: who is signed in, and their member card once they joined. */

@@ -31,7 +31,7 @@ import { getCustomerRow } from '../customers/profiles.ts';
 import { assertCustomerInScope } from '../customers/scope.ts';
 import { lookupMember } from './benefits.ts';
 import { enrolByApi, joinByMember, me, signInWithCode } from './enrolment.ts';
-import { authenticateMember, clearMemberCookie, endMemberSession, setMemberCookie } from './member-auth.ts';
+import { authenticateMember, dropMemberCookie, endMemberSession, setMemberCookie } from './member-auth.ts';
 import {
   findMember,
   getMember,
@@ -253,7 +253,7 @@ export function memberRoutes(deps: {
           now: ctx.now(),
           locale: ctx.locale,
         }).catch((err: unknown) => withRetryAfter(ctx.reply, err));
-        setMemberCookie(ctx.reply, result.token);
+        await setMemberCookie(ctx.db, ctx.reply, result.workspaceId, result.token, ctx.now());
         return { isMember: result.isMember, card: result.card };
       },
     });
@@ -283,7 +283,7 @@ export function memberRoutes(deps: {
       response: null,
       handler: async (ctx) => {
         await endMemberSession(ctx.tx, ctx.workspaceId, ctx.sessionTokenHash);
-        clearMemberCookie(ctx.reply);
+        dropMemberCookie(ctx.reply, ctx.sessionTokenHash);
       },
     });
   };
