@@ -3,6 +3,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { wecomSimCommand } from '../connectors/wecom/cli.ts';
+import { seedDemoCatalogue } from '../demo/catalogue.ts';
 import { buildDemo } from '../demo/index.ts';
 import { createSiyu, WEB_DIST } from '../main.ts';
 import { importCommand } from '../modules/events/cli.ts';
@@ -97,6 +98,8 @@ async function run(mode: 'start' | 'serve' | 'worker'): Promise<void> {
     if (existing[0]?.n === 0) {
       logger.info('seeding the demo brand: 20,000 customers with a year of orders and events (first start only)…');
       const demo = await buildDemo(siyu.db, { customers: 20_000, seed: 1 });
+      const shelf = await seedDemoCatalogue(siyu.db, demo.workspaceId, { now: new Date() });
+      logger.info(shelf, 'demo coupons, rewards mall, lottery and purchase points seeded');
       logger.info({ workspace: demo.slug, staff: demo.staff }, 'demo workspace seeded');
       banner([
         '演示品牌「茶语」已创建 / Demo brand created',

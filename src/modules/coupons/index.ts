@@ -17,7 +17,7 @@ import { applyRules, RULE_EVENTS } from './rules.ts';
 export { formatCode } from './codes.ts';
 export { type IssuedCoupon, issueCoupon } from './issuance.ts';
 export { memberCoupons, type WalletStatus } from './lookup.ts';
-export { getTemplate } from './templates.ts';
+export { getTemplate, insertTemplate } from './templates.ts';
 
 /** Order numbers of fully refunded orders in a batch of order.refunded events. */
 const refundedOrders = (events: DomainEvent[]) =>

@@ -340,19 +340,33 @@ const definitionParams = (d: Definition) => [
 ];
 
 export async function createTemplate(ctx: RequestContext, body: CouponTemplateBody): Promise<CouponTemplate> {
+  const template = await insertTemplate(ctx.tx, ctx.workspaceId, body, { by: ctx.actor.name, now: ctx.now() });
+  ctx.audit.targetId = template.id;
+  return template;
+}
+
+/**
+ * Writes a template after the same checks as the console's create; `active` skips the draft step (the demo
+ * brand's catalogue is on sale from the start).
+ */
+export async function insertTemplate(
+  tx: Tx,
+  workspaceId: string,
+  body: CouponTemplateBody,
+  opts: { by: string; now: Date; active?: boolean },
+): Promise<CouponTemplate> {
   const d = definitionOf(body, null);
-  check(d, ctx.now(), true);
-  const [row] = (await ctx.tx.query<TemplateRow>(
+  check(d, opts.now, true);
+  const [row] = (await tx.query<TemplateRow>(
     `INSERT INTO coupon_templates (workspace_id, title, description, kind, amount_off_fen, percent_off_bp,
        max_discount_fen, min_spend_fen, gift_sku, gift_name, validity_kind, valid_from, valid_until, valid_days,
        total_stock, per_member_limit, stackable, exclusive_group, points_offset, scope_skus, scope_categories,
-       scope_channels, scope_stores, expiry_reminder_days, created_by, created_at, updated_at)
+       scope_channels, scope_stores, expiry_reminder_days, created_by, created_at, updated_at, status)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-       $24, $25, $26, $26)
+       $24, $25, $26, $26, $27)
      RETURNING *`,
-    [ctx.workspaceId, ...definitionParams(d), ctx.actor.name, ctx.now()],
+    [workspaceId, ...definitionParams(d), opts.by, opts.now, opts.active ? 'active' : 'draft'],
   )) as [TemplateRow];
-  ctx.audit.targetId = row.id;
   return toTemplate(row);
 }
 
