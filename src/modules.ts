@@ -43,7 +43,8 @@ export const MODULE_ORDER = [
 /** The modules, and the registry through which they join customer merges and the timeline. */
 export function buildModules(): SiyuModule[] & { participants: CustomerParticipants } {
   const participants = new CustomerParticipants();
-  // Later modules register their segment condition types (loyalty: tier) on the audience engine's registry.
+  // Later modules register their segment condition types (loyalty: tier, relationships: guide, community: group)
+  // on the audience engine's registry.
   const segments = segmentsModule({ participants });
   const modules = [
     customersModule({ participants }),
@@ -54,9 +55,9 @@ export function buildModules(): SiyuModule[] & { participants: CustomerParticipa
     wecomModule(),
     couponsModule({ participants }),
     loyaltyModule({ participants, engine: segments.engine }),
-    relationshipsModule({ participants }),
+    relationshipsModule({ participants, engine: segments.engine }),
     acquisitionModule({ participants }),
-    communityModule({ participants }),
+    communityModule({ participants, engine: segments.engine }),
   ];
   return Object.assign(modules, { participants });
 }

@@ -7,7 +7,14 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Customer } from '../../src/contracts/customers.ts';
 import type { Segment, SegmentCount } from '../../src/contracts/segments.ts';
 import type { TagGroup } from '../../src/contracts/tags.ts';
-import { choose, launchBrowser, openSignedIn, screenshots } from '../../test/support/browser.ts';
+import {
+  choose,
+  launchBrowser,
+  newConsolePage,
+  openSignedIn,
+  screenshots,
+  signIn,
+} from '../../test/support/browser.ts';
 import { ApiClient } from '../../test/support/client.ts';
 import { startTestServer } from '../../test/support/server.ts';
 
@@ -130,6 +137,90 @@ test('the builder counts 成长期 × 奶茶爱好者 × ≥2 purchases in 30 da
 
   expect(pageErrors).toEqual([]);
   await page.close();
+}, 180_000);
+
+test('tier, guide and group rows load their lists only when added; a list the user may not see says so', async () => {
+  // The tier most demo members hold, so the counts compared below are not all zero.
+  const tiers = await client.get<{ items: { code: string; name: string; memberCount: number }[] }>(
+    '/api/loyalty/tiers',
+  );
+  const held = tiers.body.items.reduce((most, tier) => (tier.memberCount > most.memberCount ? tier : most));
+  expect(held.memberCount).toBeGreaterThan(0);
+  const { page, errors: pageErrors } = await openSignedIn(browser, server, '/segments');
+  await page.getByRole('heading', { name: '分群' }).waitFor();
+  const asked: string[] = [];
+  const lists = ['/api/loyalty/tiers', '/api/guides', '/api/community/groups'];
+  page.on('request', (request) => {
+    const path = new URL(request.url()).pathname;
+    if (lists.includes(path)) asked.push(path);
+  });
+  await page.getByRole('button', { name: '新建分群' }).click();
+  await page.getByRole('heading', { name: '新建分群' }).waitFor();
+  const rows = page.getByTestId('rule-row');
+  await rows.nth(0).getByRole('button', { name: '删除条件' }).click();
+  expect(asked).toEqual([]);
+
+  await addCondition(page, '会员等级');
+  await choose(page, rows.nth(0), '会员等级', held.name);
+  await page.keyboard.press('Escape');
+  const tier = { type: 'tier', operator: 'in', tiers: [held.code] };
+  const tierCount = (await preview({ op: 'and', rules: [tier] })).count;
+  expect(tierCount).toBe(held.memberCount);
+  expect(await liveCountFor(page, { op: 'and', rules: [tier] })).toBe(tierCount);
+  expect(asked).toEqual(['/api/loyalty/tiers']);
+
+  await addCondition(page, '专属导购');
+  await choose(page, rows.nth(1), '运算符', '没有专属导购');
+  await addCondition(page, '社群');
+  await choose(page, rows.nth(2), '运算符', '不在任何社群');
+  await choose(page, rows.nth(2), '群内身份', 'KOC');
+  const rule = {
+    op: 'and',
+    rules: [tier, { type: 'guide', operator: 'none' }, { type: 'group', operator: 'none', role: 'koc' }],
+  };
+  expect(await liveCountFor(page, rule)).toBe((await preview(rule)).count);
+  expect([...asked].sort()).toEqual([...lists].sort());
+  await screenshot(page, '07-segment-builder-tier-guide-group');
+  expect(pageErrors).toEqual([]);
+  await page.close();
+
+  // A guide may read tags and tiers but not community groups: an auto-tag rule naming a group shows the tier by name
+  // and says why the group is not listed.
+  const group = (await client.get<{ items: TagGroup[] }>('/api/tag-groups')).body.items[0];
+  const tag = await client.post<{ id: string }>('/api/tags', { groupId: group!.id, name: '等级社群成员' });
+  expect(tag.status).toBe(201);
+  const groupRule = {
+    op: 'and',
+    rules: [tier, { type: 'group', operator: 'in', groups: ['5f0c9a57-3c61-4d7e-9a43-2b8f6f1f7a10'] }],
+  };
+  expect((await client.request('PUT', `/api/tags/${tag.body.id}/rule`, { rule: groupRule })).status).toBe(200);
+  const password = 'segments-guide-1';
+  const guide = await client.post('/api/staff', {
+    name: '导购小周',
+    email: 'zhou@segments.test',
+    role: 'guide',
+    password,
+  });
+  expect(guide.status, JSON.stringify(guide.body)).toBe(201);
+  const asGuide = await newConsolePage(browser);
+  await asGuide.page.goto(`${server.url}/tags`);
+  await signIn(asGuide.page, {
+    ...server,
+    owner: { workspace: server.owner.workspace, login: 'zhou@segments.test', password },
+  });
+  await asGuide.page
+    .getByRole('row')
+    .filter({ hasText: '等级社群成员' })
+    .getByRole('button', { name: '查看规则' })
+    .click();
+  const dialog = asGuide.page.getByRole('dialog');
+  await expect
+    .poll(() => dialog.getByTestId('lookup-forbidden').textContent())
+    .toBe('你没有查看社群的权限，无法选择社群');
+  await expect.poll(() => dialog.locator('.ant-select-selection-item', { hasText: held.name }).count()).toBe(1);
+  await screenshot(asGuide.page, '08-tag-rule-as-guide');
+  expect(asGuide.errors).toEqual([]);
+  await asGuide.page.close();
 }, 180_000);
 
 test('a customer found by phone opens on a 360 page with traits and timeline', async () => {

@@ -5,6 +5,8 @@
 import { addMessages } from '../../platform/i18n/index.ts';
 import type { SiyuModule } from '../../platform/module.ts';
 import type { CustomerParticipants } from '../customers/participants.ts';
+import type { AudienceEngine } from '../segments/index.ts';
+import { groupCondition } from './group-condition.ts';
 import { groupsSubscriber, REFRESH_JOB, refreshJob, SYNC_ALL_JOB, SYNC_JOB, syncAllJob, syncJob } from './groups.ts';
 import { DELETE_JOIN_WAY_JOB, deleteJoinWayJob, PUSH_JOB, pushJob } from './live-codes.ts';
 import en from './locales/en.json' with { type: 'json' };
@@ -18,12 +20,17 @@ import { SOP_DUE_JOB, SOP_TICK_JOB, sopDueJob, sopTickJob } from './sop.ts';
 
 export type { MemberChanged, MemberCheckedIn, MessagePosted } from '../../contracts/community.ts';
 
-export function communityModule(deps: { participants: CustomerParticipants; now?: () => Date }): SiyuModule {
+export function communityModule(deps: {
+  participants: CustomerParticipants;
+  engine: AudienceEngine;
+  now?: () => Date;
+}): SiyuModule {
   addMessages('zh-CN', zhCN);
   addMessages('en', en);
   const community = { participants: deps.participants, now: deps.now ?? (() => new Date()) };
   deps.participants.addMergeParticipant(communityMergeParticipant);
   deps.participants.addTimelineSource(communityTimelineSource);
+  deps.engine.registry.register(groupCondition);
   return {
     name: 'community',
     permissions: {

@@ -4,6 +4,7 @@
 // Other modules use:
 //   guideByWecomUserId(tx, workspaceId, userId)  the guide (staff) a WeCom member id is linked to, or null
 //   guideOf(tx, workspaceId, customerId)         the customer's guide (the first one they added who is linked)
+//   checkScriptText, renderScript, scriptValues  the script library's {{variable|fallback}} texts (welcome messages)
 //   relationship.started / relationship.ended    domain events (src/contracts/relationships.ts)
 // and the guide scope every customer route applies (customers' scopeSql / assertCustomerInScope), which this
 // module fills with "an active relationship to the guide".
@@ -13,8 +14,10 @@ import { addMessages } from '../../platform/i18n/index.ts';
 import { type ClaimedJob, type DomainEvent, enqueue } from '../../platform/jobs/index.ts';
 import type { SiyuModule } from '../../platform/module.ts';
 import { type CustomerParticipants, provideCustomerOwnership } from '../customers/index.ts';
+import type { AudienceEngine } from '../segments/index.ts';
 import { workspaceLocale } from './calendar.ts';
 import { CONTACT_EVENTS, handleContactEvent } from './contacts.ts';
+import { guideCondition } from './guide-condition.ts';
 import en from './locales/en.json' with { type: 'json' };
 import zhCN from './locales/zh-CN.json' with { type: 'json' };
 import { type SmtpConfig, smtpFromEnv } from './mailer.ts';
@@ -34,6 +37,7 @@ export type {
   RelationshipStarted,
 } from '../../contracts/relationships.ts';
 export { type GuideRef, guideByStaffId, guideByWecomUserId, guideOf } from './guides.ts';
+export { checkScriptText, renderScript, scriptValues } from './scripts.ts';
 
 const JOBS = {
   syncNightly: 'relationships.sync-nightly',
@@ -65,6 +69,8 @@ export function relationshipsModule(deps: {
   now?: () => Date;
   /** Server-wide SMTP for notices; by default from SIYU_SMTP_URL and SIYU_MAIL_FROM. */
   smtp?: SmtpConfig | null;
+  /** Where the guide segment condition is registered; a test that builds this module alone has none. */
+  engine?: AudienceEngine;
 }): SiyuModule {
   addMessages('zh-CN', zhCN);
   addMessages('en', en);
@@ -72,6 +78,7 @@ export function relationshipsModule(deps: {
   const smtp = deps.smtp === undefined ? smtpFromEnv(process.env) : deps.smtp;
   const { participants } = deps;
   provideCustomerOwnership(relationshipOwnership);
+  deps.engine?.registry.register(guideCondition);
   participants.addMergeParticipant(relationshipsMergeParticipant);
   participants.addTimelineSource(relationshipsTimelineSource);
 

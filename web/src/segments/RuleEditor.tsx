@@ -1,5 +1,6 @@
 // The visual rule editor: AND/OR groups that nest, a NOT on any row or group, and one row per condition with the
 // inputs its type needs. Read-only mode renders the same tree with the inputs disabled (segment detail, rule tags).
+// The tier, guide and group pickers fetch their lists only once a row of that type is shown.
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import {
   Tag as AntTag,
@@ -15,12 +16,18 @@ import {
   Typography,
 } from 'antd';
 import dayjs from 'dayjs';
-import { createContext, type ReactNode, useContext } from 'react';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TagGroup } from '../../../src/contracts/tags.ts';
-import type { CustomFieldDef } from '../api.ts';
+import { ApiError, type CustomFieldDef } from '../api.ts';
+import { communityApi } from '../community/api.ts';
+import { groupOptions } from '../community/useGroups.ts';
 import { CHANNELS, EVENT_NAMES, GENDERS } from '../customers/labels.ts';
 import { TagPicker } from '../layout/TagPicker.tsx';
+import { membersApi } from '../loyalty/MembersApi.ts';
+import { relationshipsApi } from '../relationships/api.ts';
+import { type Permission, useSession } from '../session.tsx';
+import { useApiError } from '../useApiError.ts';
 import {
   ATTRIBUTE_FIELDS,
   ATTRIBUTE_OPERATORS,
@@ -35,22 +42,93 @@ import {
   type EditorNode,
   FILTER_OPERATORS,
   type FilterOperator,
+  GROUP_ROLES,
   type GroupNode,
   IDENTITY_KINDS,
   isNumericTrait,
   LIFECYCLE_STAGES,
+  MEMBERSHIP_OPERATORS,
   MONEY_TRAITS,
   newCondition,
   newGroup,
   type PropertyFilter,
   RFM_GROUPS,
   type RuleWindow,
+  TIER_OPERATORS,
   TRAITS,
   type TraitName,
+  takesList,
   updateNode,
 } from './rule.ts';
 
 const MAX_DEPTH = 4;
+
+type LookupKind = 'tiers' | 'guides' | 'groups';
+interface Choice {
+  value: string;
+  label: string;
+  /** A guide who left: still pickable, since their customers may not have been handed over yet. */
+  resigned?: boolean;
+}
+type Lookup =
+  | { state: 'loading' }
+  | { state: 'ready'; choices: Choice[] }
+  | { state: 'forbidden' }
+  | { state: 'failed' };
+
+/** What each list needs: asking without it would only earn a 403. */
+const LOOKUP_PERMISSION: Record<LookupKind, Permission> = {
+  tiers: 'member.read',
+  guides: 'relationship.read',
+  groups: 'community.read',
+};
+
+const LOADERS: Record<LookupKind, () => Promise<Choice[]>> = {
+  // Tiers are named in rules by code, lowest rank first as the tiers page lists them.
+  tiers: async () =>
+    (await membersApi.tiers()).items
+      .sort((a, b) => a.rank - b.rank)
+      .map((tier) => ({ value: tier.code, label: tier.name })),
+  guides: async () =>
+    (await relationshipsApi.guides()).items.map((guide) => ({
+      value: guide.staffId,
+      label: guide.name,
+      resigned: guide.status === 'resigned',
+    })),
+  groups: async () => groupOptions((await communityApi.listGroups({ status: 'active', limit: 200 })).items),
+};
+
+/** The pickers' lists, each fetched at most once per editor, when the first row that needs it asks. */
+function useLookups(): Pick<EditorContext, 'lookup' | 'want'> {
+  const { can } = useSession();
+  const showError = useApiError();
+  const [lookups, setLookups] = useState<Partial<Record<LookupKind, Lookup>>>({});
+  const asked = useRef(new Set<LookupKind>());
+  const want = useCallback(
+    (kind: LookupKind) => {
+      if (asked.current.has(kind)) return;
+      asked.current.add(kind);
+      const settle = (lookup: Lookup) => setLookups((current) => ({ ...current, [kind]: lookup }));
+      if (!can(LOOKUP_PERMISSION[kind])) {
+        settle({ state: 'forbidden' });
+        return;
+      }
+      LOADERS[kind]().then(
+        (choices) => settle({ state: 'ready', choices }),
+        (error: unknown) => {
+          // A role whose permissions changed since sign-in is told the same as one that never had them.
+          if (error instanceof ApiError && error.status === 403) settle({ state: 'forbidden' });
+          else {
+            settle({ state: 'failed' });
+            showError(error);
+          }
+        },
+      );
+    },
+    [can, showError],
+  );
+  return { want, lookup: (kind) => lookups[kind] ?? { state: 'loading' } };
+}
 
 interface EditorContext {
   readOnly: boolean;
@@ -59,6 +137,9 @@ interface EditorContext {
   customFields: CustomFieldDef[];
   errors: ReadonlyMap<string, string>;
   change(key: string, update: (node: EditorNode) => EditorNode | null): void;
+  lookup(kind: LookupKind): Lookup;
+  /** Starts loading a picker's list unless it is loaded or loading. */
+  want(kind: LookupKind): void;
 }
 
 const Context = createContext<EditorContext | null>(null);
@@ -77,7 +158,9 @@ export interface RuleEditorProps {
 
 export function RuleEditor(props: RuleEditorProps) {
   const { value, onChange } = props;
+  const lookups = useLookups();
   const context: EditorContext = {
+    ...lookups,
     readOnly: props.readOnly ?? !onChange,
     tagGroups: props.tagGroups,
     tagsLoading: props.tagsLoading ?? false,
@@ -261,7 +344,178 @@ function ConditionInputs({ condition, set, error }: InputsProps<Condition>) {
       return <OrderInputs condition={condition} set={set} error={error} />;
     case 'identity':
       return <IdentityInputs condition={condition} set={set} error={error} />;
+    case 'tier':
+      return <TierInputs condition={condition} set={set} error={error} />;
+    case 'guide':
+      return <GuideInputs condition={condition} set={set} error={error} />;
+    case 'group':
+      return <GroupInputs condition={condition} set={set} error={error} />;
   }
+}
+
+/** Picks tiers, guides or groups from their list; says so plainly when the user may not see that list. */
+function LookupPicker({
+  kind,
+  value,
+  single,
+  error,
+  onChange,
+}: {
+  kind: LookupKind;
+  value: string[];
+  single?: boolean;
+  error: boolean;
+  onChange(value: string[]): void;
+}) {
+  const { t } = useTranslation();
+  const { readOnly, lookup, want } = useEditor();
+  useEffect(() => want(kind), [want, kind]);
+  const found = lookup(kind);
+  if (found.state === 'forbidden') {
+    return (
+      <Typography.Text type="warning" role="note" data-testid="lookup-forbidden">
+        {t(`segments.lookupForbidden.${kind}`)}
+      </Typography.Text>
+    );
+  }
+  const choices = (found.state === 'ready' ? found.choices : []).map(({ value, label, resigned }) => ({
+    value,
+    label: resigned ? t('segments.guideResigned', { name: label }) : label,
+  }));
+  const known = new Set(choices.map((choice) => choice.value));
+  // A saved rule may name a tier, guide or group gone since: shown as such rather than as a bare id.
+  const missing =
+    found.state === 'ready'
+      ? value
+          .filter((v) => !known.has(v))
+          .map((v) => ({ value: v, label: t('segments.missingChoice', { id: v.slice(0, 8) }) }))
+      : [];
+  return (
+    <>
+      <Select
+        size="small"
+        mode={single ? undefined : 'multiple'}
+        value={single ? value[0] : value}
+        disabled={readOnly}
+        loading={found.state === 'loading'}
+        status={error ? 'error' : undefined}
+        placeholder={t(`segments.pick.${kind}`)}
+        aria-label={t(`segments.aria.${kind}`)}
+        showSearch
+        optionFilterProp="label"
+        options={[...choices, ...missing]}
+        onChange={(next: string | string[] | undefined) =>
+          onChange(next === undefined ? [] : Array.isArray(next) ? next : [next])
+        }
+        className="rule-wide-input"
+        popupMatchSelectWidth={false}
+      />
+      {found.state === 'failed' && <Typography.Text type="danger">{t('segments.lookupFailed')}</Typography.Text>}
+    </>
+  );
+}
+
+function TierInputs({ condition, set, error }: InputsProps<ConditionOf<'tier'>>) {
+  const { t } = useTranslation();
+  const { readOnly } = useEditor();
+  const atLeast = condition.operator === 'at_least';
+  return (
+    <>
+      <Select
+        size="small"
+        value={condition.operator}
+        disabled={readOnly}
+        aria-label={t('segments.aria.operator')}
+        onChange={(operator) =>
+          set({
+            ...condition,
+            operator,
+            tiers: operator === 'at_least' ? condition.tiers.slice(0, 1) : condition.tiers,
+          })
+        }
+        options={TIER_OPERATORS.map((op) => ({ value: op, label: t(`segments.tierOperators.${op}`) }))}
+        className="rule-op-select"
+        popupMatchSelectWidth={false}
+      />
+      <LookupPicker
+        kind="tiers"
+        value={condition.tiers}
+        single={atLeast}
+        error={error}
+        onChange={(tiers) => set({ ...condition, tiers })}
+      />
+    </>
+  );
+}
+
+function GuideInputs({ condition, set, error }: InputsProps<ConditionOf<'guide'>>) {
+  const { t } = useTranslation();
+  const { readOnly } = useEditor();
+  return (
+    <>
+      <Select
+        size="small"
+        value={condition.operator}
+        disabled={readOnly}
+        aria-label={t('segments.aria.operator')}
+        onChange={(operator) =>
+          set({ ...condition, operator, guides: takesList(operator) ? condition.guides : undefined })
+        }
+        options={MEMBERSHIP_OPERATORS.map((op) => ({ value: op, label: t(`segments.guideOperators.${op}`) }))}
+        className="rule-op-select"
+        popupMatchSelectWidth={false}
+      />
+      {takesList(condition.operator) && (
+        <LookupPicker
+          kind="guides"
+          value={condition.guides ?? []}
+          error={error}
+          onChange={(guides) => set({ ...condition, guides: guides.length ? guides : undefined })}
+        />
+      )}
+    </>
+  );
+}
+
+function GroupInputs({ condition, set, error }: InputsProps<ConditionOf<'group'>>) {
+  const { t } = useTranslation();
+  const { readOnly } = useEditor();
+  return (
+    <>
+      <Select
+        size="small"
+        value={condition.operator}
+        disabled={readOnly}
+        aria-label={t('segments.aria.operator')}
+        onChange={(operator) =>
+          set({ ...condition, operator, groups: takesList(operator) ? condition.groups : undefined })
+        }
+        options={MEMBERSHIP_OPERATORS.map((op) => ({ value: op, label: t(`segments.groupOperators.${op}`) }))}
+        className="rule-op-select"
+        popupMatchSelectWidth={false}
+      />
+      {takesList(condition.operator) && (
+        <LookupPicker
+          kind="groups"
+          value={condition.groups ?? []}
+          error={error}
+          onChange={(groups) => set({ ...condition, groups: groups.length ? groups : undefined })}
+        />
+      )}
+      <Select
+        size="small"
+        value={condition.role}
+        disabled={readOnly}
+        allowClear
+        placeholder={t('segments.anyRole')}
+        aria-label={t('segments.aria.role')}
+        onChange={(role) => set({ ...condition, role: role ?? undefined })}
+        options={GROUP_ROLES.map((role) => ({ value: role, label: t(`community.roles.${role}`) }))}
+        className="rule-op-select"
+        popupMatchSelectWidth={false}
+      />
+    </>
+  );
 }
 
 function TagInputs({ condition, set, error }: InputsProps<ConditionOf<'tag'>>) {

@@ -13,6 +13,10 @@ export type RuleWindow = { lastDays: number } | { from: string; to: string };
 export type FilterOperator = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'exists' | 'in';
 export type AttributeOperator = 'eq' | 'in' | 'exists' | 'gte' | 'lte' | 'contains';
 export type TraitOperator = 'eq' | 'in' | 'exists' | 'gte' | 'lte';
+export type TierOperator = 'in' | 'not_in' | 'at_least';
+/** Guides and groups: with anyone / no one, or with one / none of the listed. */
+export type MembershipOperator = 'any' | 'none' | 'in' | 'not_in';
+export type GroupRole = 'koc' | 'admin';
 export type Scalar = string | number | boolean;
 
 export interface PropertyFilter {
@@ -42,7 +46,10 @@ export type Condition =
       window?: RuleWindow;
       category?: string;
     }
-  | { type: 'identity'; kind?: IdentityKind };
+  | { type: 'identity'; kind?: IdentityKind }
+  | { type: 'tier'; operator: TierOperator; tiers: string[] }
+  | { type: 'guide'; operator: MembershipOperator; guides?: string[] }
+  | { type: 'group'; operator: MembershipOperator; groups?: string[]; role?: GroupRole };
 
 export type ConditionType = Condition['type'];
 export type ConditionOf<T extends ConditionType> = Extract<Condition, { type: T }>;
@@ -62,7 +69,26 @@ export interface ConditionNode {
 }
 export type EditorNode = GroupNode | ConditionNode;
 
-export const CONDITION_TYPES: ConditionType[] = ['trait', 'tag', 'order', 'event', 'attribute', 'identity'];
+export const CONDITION_TYPES: ConditionType[] = [
+  'trait',
+  'tag',
+  'order',
+  'event',
+  'attribute',
+  'identity',
+  'tier',
+  'guide',
+  'group',
+];
+
+export const TIER_OPERATORS: TierOperator[] = ['in', 'not_in', 'at_least'];
+export const MEMBERSHIP_OPERATORS: MembershipOperator[] = ['in', 'not_in', 'any', 'none'];
+export const GROUP_ROLES: GroupRole[] = ['koc', 'admin'];
+
+/** `any` and `none` name no guides or groups; the server refuses a list with them. */
+export function takesList(operator: MembershipOperator): boolean {
+  return operator === 'in' || operator === 'not_in';
+}
 
 // Records keep these lists in step with the server's types: a stage or group added there breaks this file.
 const lifecycleOrder: Record<LifecycleStage, number> = {
@@ -149,6 +175,11 @@ export function defaultCondition(type: ConditionType): Condition {
       return { type, measure: 'count', comparison: 'at_least', value: 1, window: { lastDays: 30 } };
     case 'identity':
       return { type, kind: 'phone' };
+    case 'tier':
+      return { type, operator: 'in', tiers: [] };
+    case 'guide':
+    case 'group':
+      return { type, operator: 'in' };
   }
 }
 
@@ -170,6 +201,12 @@ export function isComplete(condition: Condition): boolean {
       return !!condition.tagId;
     case 'identity':
       return !!condition.kind;
+    case 'tier':
+      return condition.operator === 'at_least' ? condition.tiers.length === 1 : condition.tiers.length > 0;
+    case 'guide':
+      return !takesList(condition.operator) || !emptyValue(condition.guides);
+    case 'group':
+      return !takesList(condition.operator) || !emptyValue(condition.groups);
     case 'order':
       return condition.value !== undefined;
     case 'event':
@@ -221,6 +258,8 @@ function conditionJson(condition: Condition): RuleJson {
   ) {
     delete json.value;
   }
+  if (condition.type === 'guide' && !takesList(condition.operator)) delete json.guides;
+  if (condition.type === 'group' && !takesList(condition.operator)) delete json.groups;
   return json;
 }
 

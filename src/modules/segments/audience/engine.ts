@@ -30,6 +30,12 @@ export const INDEXED_EVENTS = [
   'traits.changed',
   // Loyalty tiers are answered by SQL; the event names the customer so segments re-check them.
   'member.tier_changed',
+  // Guides (relationships) and groups (community) are answered by SQL too; each event names the customer (a group
+  // member's may be null: staff, or an external member not resolved to a customer) so segments re-check them.
+  'relationship.started',
+  'relationship.ended',
+  'community.member_joined',
+  'community.member_left',
 ] as const;
 /** Outbox rows read per page of a catch-up (a row may be a pack of up to PACK_SIZE events). */
 const TAIL_PAGE = 1000;
@@ -77,6 +83,11 @@ const FACETS_CHANGED_BY: Partial<Record<string, readonly Facet[]>> = {
   // Nothing the index holds changes, but reloading the small profile facet moves its version, which drops the
   // cached SQL answers (the tier condition's) that were computed before the change.
   'member.tier_changed': ['profile'],
+  // The same for the guide and group conditions' cached SQL answers.
+  'relationship.started': ['profile'],
+  'relationship.ended': ['profile'],
+  'community.member_joined': ['profile'],
+  'community.member_left': ['profile'],
 };
 
 function trackedDelta(payload: Record<string, unknown>) {
