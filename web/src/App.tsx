@@ -39,6 +39,7 @@ const SopPage = lazy(() => import('./relationships/SopPage.tsx'));
 const ScriptsPage = lazy(() => import('./relationships/ScriptsPage.tsx'));
 const NotificationsPage = lazy(() => import('./relationships/NotificationsPage.tsx'));
 const CommunityPage = lazy(() => import('./community/CommunityPage.tsx'));
+const AcquisitionPage = lazy(() => import('./acquisition/AcquisitionPage.tsx'));
 const GroupPage = lazy(() => import('./community/GroupPage.tsx'));
 const PointsRulesPage = lazy(() => import('./loyalty/PointsRulesPage.tsx'));
 const MemberPage = lazy(() => import('./loyalty/MemberPage.tsx'));
@@ -152,6 +153,7 @@ function AppRoutes() {
         <Route path="/loyalty/members" element={guarded('member.read', <MembersPage />)} />
         <Route path="/loyalty/tiers" element={guarded('member.read', <TiersPage />)} />
         <Route path="/community" element={guarded('community.read', <CommunityPage />)} />
+        <Route path="/acquisition" element={guarded('acquisition.read', <AcquisitionPage />)} />
         <Route path="/community/groups/:id" element={guarded('community.read', <GroupPage />)} />
         <Route path="/loyalty/members/:customerId" element={guarded('points.read', <MemberPage />)} />
         <Route path="/loyalty/points" element={guarded('points.read', <PointsRulesPage />)} />

@@ -49,7 +49,7 @@ export const upcomingModules: { key: ModuleKey; path: string; icon: ReactNode; p
   { key: 'customers', path: '/customers', icon: <UserOutlined />, permission: 'customer.read' },
   { key: 'tags', path: '/tags', icon: <TagsOutlined />, permission: 'tag.read' },
   { key: 'segments', path: '/segments', icon: <PartitionOutlined />, permission: 'segment.read' },
-  { key: 'acquisition', path: '/acquisition', icon: <UserAddOutlined /> },
+  { key: 'acquisition', path: '/acquisition', icon: <UserAddOutlined />, permission: 'acquisition.read' },
   { key: 'relationships', path: '/relationships', icon: <SolutionOutlined />, permission: 'relationship.read' },
   { key: 'community', path: '/community', icon: <UsergroupAddOutlined />, permission: 'community.read' },
   { key: 'loyalty', path: '/loyalty', icon: <CrownOutlined />, permission: 'member.read' },
@@ -71,6 +71,7 @@ export const builtModules: ReadonlySet<ModuleKey> = new Set([
   'loyalty',
   'community',
   'relationships',
+  'acquisition',
 ]);
 
 export const settingsPages: { key: SettingsKey; path: string; icon: ReactNode; permission: Permission }[] = [

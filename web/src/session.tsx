@@ -39,6 +39,8 @@ export type Permission =
   | 'loyalty.configure'
   | 'community.read'
   | 'community.manage'
+  | 'acquisition.read'
+  | 'acquisition.manage'
   | 'points.read'
   | 'points.adjust'
   | 'points.configure'

@@ -172,6 +172,8 @@ export async function receiveCallback(db: Db, req: CallbackRequest, body: Buffer
           kind: INBOX_JOB,
           payload: { inboxId: row.id },
           dedupeKey: `${req.workspaceId}:${row.id}`,
+          // Ahead of the backlog: an add's welcome code is good for 20 seconds from the callback.
+          priority: 1,
         });
       }
       await tx.query('UPDATE wecom_settings SET last_event_at = $2 WHERE workspace_id = $1', [

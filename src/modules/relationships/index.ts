@@ -4,7 +4,7 @@
 // Other modules use:
 //   guideByWecomUserId(tx, workspaceId, userId)  the guide (staff) a WeCom member id is linked to, or null
 //   guideOf(tx, workspaceId, customerId)         the customer's guide (the first one they added who is linked)
-//   checkScriptText, renderScript, scriptValues  the script library's {{variable|fallback}} texts (welcome messages)
+//   renderScript, scriptValues                   the script library's {{variable|fallback}} texts (welcome messages)
 //   relationship.started / relationship.ended    domain events (src/contracts/relationships.ts)
 // and the guide scope every customer route applies (customers' scopeSql / assertCustomerInScope), which this
 // module fills with "an active relationship to the guide".
@@ -37,7 +37,7 @@ export type {
   RelationshipStarted,
 } from '../../contracts/relationships.ts';
 export { type GuideRef, guideByStaffId, guideByWecomUserId, guideOf } from './guides.ts';
-export { checkScriptText, renderScript, scriptValues } from './scripts.ts';
+export { renderScript, scriptValues } from './scripts.ts';
 
 const JOBS = {
   syncNightly: 'relationships.sync-nightly',

@@ -8,7 +8,7 @@ import { tagsMergeParticipant, tagsTimelineSource } from './participants.ts';
 import { tagRoutes } from './routes.ts';
 
 export { setTagRule } from './catalog.ts';
-export { customerTags, syncRuleTag, tagCustomers, untagCustomers } from './tagging.ts';
+export { customerTags, getTag, syncRuleTag, tagCustomers, untagCustomers } from './tagging.ts';
 
 export function tagsModule(deps: { participants: CustomerParticipants }): SiyuModule {
   addMessages('zh-CN', zhCN);

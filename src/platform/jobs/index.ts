@@ -25,6 +25,8 @@ export interface NewJob {
   /** A second job with the same kind and dedupe key is not created (enqueue returns null). */
   dedupeKey?: string;
   maxAttempts?: number;
+  /** Due jobs are claimed highest priority first (default 0): for work that must not wait behind a backlog. */
+  priority?: number;
 }
 
 export interface Schedule {
@@ -58,6 +60,8 @@ export interface Subscriber {
    * job per workspace for everything that arrived, instead of one job per event.
    */
   handleMany?: (events: DomainEvent[], tx: Tx) => Promise<void>;
+  /** Priority of this subscriber's jobs (see NewJob.priority); default 0. */
+  priority?: number;
 }
 
 /** What the worker logs through; a pino logger fits. */

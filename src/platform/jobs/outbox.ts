@@ -107,6 +107,7 @@ export const MAX_EVENTS_PER_JOB = 5000;
 interface Batch {
   workspaceId: string;
   kind: string;
+  priority: number;
   /** Outbox row ids, each with the number of events it holds. */
   rows: { id: number; size: number }[];
 }
@@ -135,6 +136,7 @@ export async function dispatchEvents(
     const kinds: string[] = [];
     const payloads: string[] = [];
     const dedupeKeys: string[] = [];
+    const priorities: number[] = [];
     const batches = new Map<string, Batch>();
     for (const row of rows) {
       for (const subscriber of subscribers) {
@@ -142,7 +144,12 @@ export async function dispatchEvents(
         const kind = `${EVENT_JOB_PREFIX}${subscriber.name}`;
         if (subscriber.handleMany) {
           const key = `${kind}\u0000${row.workspace_id}`;
-          const batch = batches.get(key) ?? { workspaceId: row.workspace_id, kind, rows: [] };
+          const batch = batches.get(key) ?? {
+            workspaceId: row.workspace_id,
+            kind,
+            priority: subscriber.priority ?? 0,
+            rows: [],
+          };
           batch.rows.push({ id: row.id, size: row.pack_size ?? 1 });
           batches.set(key, batch);
           continue;
@@ -151,14 +158,15 @@ export async function dispatchEvents(
         kinds.push(kind);
         payloads.push(JSON.stringify({ eventId: row.id }));
         dedupeKeys.push(String(row.id));
+        priorities.push(subscriber.priority ?? 0);
       }
     }
     if (kinds.length > 0) {
       await tx.query(
-        `INSERT INTO jobs (workspace_id, kind, payload, dedupe_key)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[])
+        `INSERT INTO jobs (workspace_id, kind, payload, dedupe_key, priority)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::smallint[])
          ON CONFLICT DO NOTHING`,
-        [workspaceIds, kinds, payloads, dedupeKeys],
+        [workspaceIds, kinds, payloads, dedupeKeys, priorities],
       );
     }
     for (const batch of batches.values()) await enqueueBatch(tx, batch);
@@ -206,10 +214,11 @@ async function enqueueBatch(tx: Tx, batch: Batch) {
       [batch.workspaceId, batch.kind, run.ids, run.events, MAX_EVENTS_PER_JOB],
     );
     if (appended.length > 0) continue;
-    await tx.query('INSERT INTO jobs (workspace_id, kind, payload) VALUES ($1, $2, $3::jsonb)', [
+    await tx.query('INSERT INTO jobs (workspace_id, kind, payload, priority) VALUES ($1, $2, $3::jsonb, $4)', [
       batch.workspaceId,
       batch.kind,
       JSON.stringify({ eventIds: run.ids, events: run.events }),
+      batch.priority,
     ]);
   }
 }

@@ -25,8 +25,8 @@ export async function enqueue(tx: Queryable, job: NewJob): Promise<number | null
   const workspaceId = job.workspaceId !== undefined ? job.workspaceId : ((tx as Partial<Tx>).workspaceId ?? null);
   const rows = await tx.query<{ id: number }>(
     `WITH inserted AS (
-       INSERT INTO jobs (workspace_id, kind, payload, run_at, dedupe_key, max_attempts)
-       VALUES ($1, $2, $3::jsonb, coalesce($4::timestamptz, now()), $5, $6)
+       INSERT INTO jobs (workspace_id, kind, payload, run_at, dedupe_key, max_attempts, priority)
+       VALUES ($1, $2, $3::jsonb, coalesce($4::timestamptz, now()), $5, $6, $7)
        ON CONFLICT DO NOTHING
        RETURNING id
      )
@@ -38,6 +38,7 @@ export async function enqueue(tx: Queryable, job: NewJob): Promise<number | null
       job.runAt ?? null,
       job.dedupeKey ?? null,
       job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      job.priority ?? 0,
     ],
   );
   return rows[0]?.id ?? null;
@@ -69,7 +70,7 @@ export async function claimJobs(
        ORDER BY locked_until LIMIT $3 FOR UPDATE SKIP LOCKED
      ), due AS (
        SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $2
-       ORDER BY run_at LIMIT $3 FOR UPDATE SKIP LOCKED
+       ORDER BY priority DESC, run_at LIMIT $3 FOR UPDATE SKIP LOCKED
      )
      UPDATE jobs j
      SET state = 'running', attempts = j.attempts + 1, locked_by = $1,
