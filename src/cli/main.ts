@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { wecomSimCommand } from '../connectors/wecom/cli.ts';
 import { seedDemoCatalogue } from '../demo/catalogue.ts';
 import { buildDemo } from '../demo/index.ts';
+import { WeComDemo } from '../demo/wecom.ts';
 import { createSiyu, WEB_DIST } from '../main.ts';
 import { importCommand } from '../modules/events/cli.ts';
 import { ledgerCommand } from '../modules/loyalty/cli.ts';
@@ -111,6 +112,8 @@ async function run(mode: 'start' | 'serve' | 'worker'): Promise<void> {
     }
   }
 
+  // The demo brand's WeCom (a simulator on loopback and its traffic): only `start` with the demo, never `serve`.
+  let wecomDemo: WeComDemo | null = null;
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) {
@@ -119,6 +122,7 @@ async function run(mode: 'start' | 'serve' | 'worker'): Promise<void> {
     }
     closing = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests and jobs');
+    await wecomDemo?.close();
     await siyu.close();
     unlock();
     logger.info('stopped');
@@ -128,9 +132,29 @@ async function run(mode: 'start' | 'serve' | 'worker'): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   if (siyu.app) {
-    await siyu.listen();
+    const address = await siyu.listen();
     const url = `http://localhost:${config.port}`;
     logger.info({ url, database: config.databaseUrl ? 'postgres' : `pglite:${config.dataDir}` }, 'Siyu is serving');
+    if (mode === 'start' && config.seedDemo && !closing) {
+      const demo = new WeComDemo(siyu.db, {
+        baseUrl: address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]'),
+        seed: 1,
+        // Its callbacks and calls come from this machine, like the console's: the console keeps a share of the limit.
+        requestsPerMinute: Math.floor(config.rateLimit.perIpPerMinute * 0.85),
+        log: (message, data) => logger.info(data ?? {}, message),
+      });
+      wecomDemo = demo;
+      try {
+        if ((await demo.start()) === 'none') wecomDemo = null;
+        else demo.startTraffic(60_000);
+      } catch (err) {
+        if (!demo.isClosed) {
+          logger.warn({ err }, 'the demo WeCom simulator could not start; Siyu serves without it');
+          await demo.close();
+        }
+        wecomDemo = null;
+      }
+    }
     if (mode === 'start') process.stdout.write(`Siyu 控制台 Console: ${url}   API 文档 Docs: ${url}/api/docs\n`);
   } else {
     logger.info('worker running');
