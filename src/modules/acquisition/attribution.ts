@@ -55,9 +55,12 @@ export async function attributeStart(
        FROM acquisition_ways w
        JOIN acquisition_codes c ON c.workspace_id = w.workspace_id AND c.id = w.code_id
        JOIN acquisition_channels ch ON ch.workspace_id = c.workspace_id AND ch.id = c.channel_id
-      WHERE w.workspace_id = $1 AND w.state = $2`,
+      WHERE w.workspace_id = $1 AND w.state = $2
+        FOR NO KEY UPDATE OF c`,
     [workspaceId, p.state],
   );
+  // The code's row is locked first, so the adds of one code are attributed one after another: each counts the
+  // adds before it for caps and rotation, and none takes a lock another holds while waiting for one of its own.
   if (!hit) return;
   const addedAt = new Date(p.addedAt);
   // The customer may have been merged into another since the event was written.

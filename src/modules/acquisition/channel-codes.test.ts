@@ -298,8 +298,10 @@ test('an add through no code gets the default welcome message once it is turned 
   const direct = await sim.customerAddsGuide({ userId: 'wangwu' });
   await settled();
   expect(sim.welcomeMessages.find((m) => m.welcomeCode === direct.welcomeCode)?.text).toBe('欢迎添加导购wangwu！');
-  const log = await owner.get('/api/acquisition/welcomes?limit=1');
-  expect(log.body.items[0]).toMatchObject({ status: 'sent', source: 'default', codeId: null });
+  // Adds carry WeCom's second-resolution time, so the newest entry is found by the contact, not by position.
+  const log = await owner.get('/api/acquisition/welcomes?limit=50');
+  const entry = log.body.items.find((w: WelcomeSend) => w.externalUserId === direct.externalUserId);
+  expect(entry).toMatchObject({ status: 'sent', source: 'default', codeId: null });
 });
 
 test('a trackable link records visits, redirects or shows its own QR code, and its adds are its own', async () => {
@@ -394,4 +396,25 @@ test('an expired code is removed from WeCom and shows as expired; its link page 
   expect(gone.status).toBe(410);
   const paused = await owner.post(`/api/acquisition/codes/${expiring.id}/pause`);
   expect([paused.status, paused.body.error?.code]).toEqual([409, 'acquisition.code_expired']);
+});
+
+test('a burst of adds through one code is attributed in full, with no attribution aborted as a deadlock', async () => {
+  const { sim } = world;
+  const burst = await createCode({
+    name: '直播间爆发',
+    mode: 'all',
+    guides: [{ staffId: staffId('zhangsan') }, { staffId: staffId('lisi') }],
+  });
+  const configId = burst.configId as string;
+  await Promise.all(Array.from({ length: 12 }, () => sim.customerAddsGuide({ configId })));
+  await settled();
+  const deadlocked = await db().query<{ kind: string }>(
+    `SELECT kind FROM jobs WHERE (kind LIKE 'acquisition.%' OR kind LIKE 'event:acquisition.%')
+        AND last_error ILIKE '%deadlock%'`,
+  );
+  expect(deadlocked).toEqual([]);
+  await eventually(
+    () => code(burst.id),
+    (c) => c.addsToday === 12,
+  );
 });

@@ -173,10 +173,12 @@ export async function recompute(
   advance: boolean,
   timezone?: string,
 ): Promise<boolean> {
-  const [code] = await tx.query<CodeRow>(`${CODE_SELECT} WHERE c.workspace_id = $1 AND c.id = $2 FOR UPDATE OF c`, [
-    workspaceId,
-    codeId,
-  ]);
+  // NO KEY UPDATE, not UPDATE: the attributions being written hold KEY SHARE on the code through their foreign key,
+  // and a full UPDATE lock waiting on those while they wait on it is a deadlock (concurrent adds through one code).
+  const [code] = await tx.query<CodeRow>(
+    `${CODE_SELECT} WHERE c.workspace_id = $1 AND c.id = $2 FOR NO KEY UPDATE OF c`,
+    [workspaceId, codeId],
+  );
   if (!code || code.deleted_at || code.expired_at) return false;
   const tz = timezone ?? (await workspaceInfo(tx, workspaceId)).timezone;
   const pool = await tx.query<PoolRow>(
@@ -456,10 +458,10 @@ async function checkBackup(tx: Tx, workspaceId: string, staffId: string): Promis
 }
 
 async function liveCode(tx: Tx, workspaceId: string, id: string): Promise<CodeRow> {
-  const [code] = await tx.query<CodeRow>(`${CODE_SELECT} WHERE c.workspace_id = $1 AND c.id = $2 FOR UPDATE OF c`, [
-    workspaceId,
-    id,
-  ]);
+  const [code] = await tx.query<CodeRow>(
+    `${CODE_SELECT} WHERE c.workspace_id = $1 AND c.id = $2 FOR NO KEY UPDATE OF c`,
+    [workspaceId, id],
+  );
   if (!code || code.deleted_at) throw notFound('acquisition.code_not_found');
   return code;
 }
