@@ -751,6 +751,14 @@ export const KocCandidate = Type.Object({
   koc: Type.Boolean(),
 });
 export type KocCandidate = Static<typeof KocCandidate>;
+/** KOC candidates with the days they were ranked over (by default the 30 days up to today in the workspace's zone). */
+export const KocReport = Type.Object({
+  from: Type.String(),
+  to: Type.String(),
+  items: Type.Array(KocCandidate),
+  nextCursor: Type.Null(),
+});
+export type KocReport = Static<typeof KocReport>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Domain events the module publishes.

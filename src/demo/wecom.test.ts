@@ -6,6 +6,7 @@ import { ApiClient } from '../../test/support/client.ts';
 import { startTestServer, type TestServer } from '../../test/support/server.ts';
 import { STORES } from './brand.ts';
 import {
+  CHANNEL_CODES,
   DEMO_CORP_ID,
   type DemoCustomer,
   type DemoGuide,
@@ -181,14 +182,20 @@ test('customers who added guides are relationships: demo customers matched by un
     const mine = await get<{ items: unknown[] }>(`/api/customers/${rows[0]?.id}/relationships`);
     expect(mine.items.length).toBeGreaterThan(0);
   }
-  const newcomer = addedPeople.find((p) => p?.customerSeq === null);
+  // A newcomer's source is the channel of the code they added through, or plain 'wecom' when they added a guide.
+  const firstAdd = plan.days
+    .flatMap((d) => d.events.map((t) => t.event))
+    .find((e) => e.kind === 'add' && plan.people.get(e.person)?.customerSeq === null);
+  if (firstAdd?.kind !== 'add') throw new Error('no newcomer in the plan');
+  const newcomer = plan.people.get(firstAdd.person);
+  const expectedSource = 'code' in firstAdd.via ? CHANNEL_CODES[firstAdd.via.code].channel : 'wecom';
   const [created] = await db.query<{ source_channel: string; name: string }>(
     `SELECT c.source_channel, c.name FROM customers c JOIN customer_identities i
         ON i.workspace_id = c.workspace_id AND i.customer_id = c.id AND i.kind = 'wecom_external_userid'
       WHERE c.workspace_id = $1 AND i.value = $2`,
     [server.workspaceId, newcomer?.externalUserId],
   );
-  expect(created).toEqual({ source_channel: 'wecom', name: newcomer?.name });
+  expect(created).toEqual({ source_channel: expectedSource, name: newcomer?.name });
 });
 
 test('churn is recorded both ways and the guide’s manager is told', async () => {

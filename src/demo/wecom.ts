@@ -128,7 +128,7 @@ export interface TrafficPlan {
 }
 
 /** The demo's channel codes, on the acquisition module's built-in channels (DEFAULT_CHANNEL_KEYS). */
-const CHANNEL_CODES = {
+export const CHANNEL_CODES = {
   poster: { name: '门店海报', channel: 'poster' },
   menu: { name: '公众号菜单', channel: 'official_account' },
   live: { name: '直播间', channel: 'live' },

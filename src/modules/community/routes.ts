@@ -17,8 +17,8 @@ import {
   GroupStatsReport,
   IngestBody,
   IngestResult,
-  KocCandidate,
   KocQuery,
+  KocReport,
   LiveCode,
   LiveCodeBody,
   Member,
@@ -653,7 +653,7 @@ export function communityRoutes(r: RouteRegistrar): void {
     tags: TAGS,
     permission: READ,
     query: KocQuery,
-    response: page(KocCandidate),
+    response: KocReport,
     handler: (ctx, { query }) => kocCandidates(ctx.tx, ctx.workspaceId, query, ctx.now()),
   });
 }

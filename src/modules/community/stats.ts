@@ -1,7 +1,14 @@
 // Group statistics and KOC discovery, read straight from the membership log and the messages (one group or all,
 // over days of the workspace's time zone). Members per day are the running sum of joins and leaves, which the log
 // holds for every member since their first sync (a synced member's join is logged at WeCom's join_time).
-import type { GroupStatsReport, KocCandidate, KocQuery, MemberRole, StatsQuery } from '../../contracts/community.ts';
+import type {
+  GroupStatsReport,
+  KocCandidate,
+  KocQuery,
+  KocReport,
+  MemberRole,
+  StatsQuery,
+} from '../../contracts/community.ts';
 import type { Tx } from '../../platform/db/index.ts';
 import { badRequest } from '../../platform/errors.ts';
 import { assertGroup } from './groups.ts';
@@ -122,7 +129,7 @@ export async function groupStats(tx: Tx, workspaceId: string, query: StatsQuery,
  * is `messages + 5 × activeDays + 10 × invited + 3 × positive − 3 × negative`: a day of presence outweighs a burst
  * of messages, an invitation outweighs a day, and a positive message a little more than a plain one.
  */
-export async function kocCandidates(tx: Tx, workspaceId: string, query: KocQuery, now: Date) {
+export async function kocCandidates(tx: Tx, workspaceId: string, query: KocQuery, now: Date): Promise<KocReport> {
   if (query.groupId) await assertGroup(tx, workspaceId, query.groupId);
   const { from, to, timezone } = await range(tx, workspaceId, query, now);
   const rows = await tx.query<{
@@ -179,6 +186,8 @@ export async function kocCandidates(tx: Tx, workspaceId: string, query: KocQuery
     [workspaceId, query.groupId ?? null, from, to, timezone, query.limit ?? 50],
   );
   return {
+    from,
+    to,
     items: rows.map(
       (r): KocCandidate => ({
         memberId: r.member_id,

@@ -17,7 +17,7 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
-import type { KocCandidate } from '../../../src/contracts/community.ts';
+import type { KocCandidate, KocReport } from '../../../src/contracts/community.ts';
 import { useSession } from '../session.tsx';
 import { useApiError } from '../useApiError.ts';
 import { communityApi } from './api.ts';
@@ -32,15 +32,18 @@ export function KocPanel() {
   const showError = useApiError();
   const { groups, loading: groupsLoading } = useGroups();
   const [groupId, setGroupId] = useState<string | undefined>();
-  const [range, setRange] = useState<[Dayjs, Dayjs]>([dayjs().subtract(29, 'day'), dayjs()]);
-  const [items, setItems] = useState<KocCandidate[]>([]);
+  // No range until one is picked: the server ranks the 30 days up to today in the workspace's time zone, which the
+  // browser's own clock may not agree with around midnight.
+  const [range, setRange] = useState<[Dayjs, Dayjs] | null>(null);
+  const [report, setReport] = useState<KocReport | null>(null);
+  const items = report?.items ?? [];
   const [loading, setLoading] = useState(false);
 
   const load = useCallback(() => {
     setLoading(true);
     communityApi
-      .koc({ groupId, from: range[0].format(DAY), to: range[1].format(DAY), limit: 100 })
-      .then((page) => setItems(page.items), showError)
+      .koc({ groupId, ...(range ? { from: range[0].format(DAY), to: range[1].format(DAY) } : {}), limit: 100 })
+      .then(setReport, showError)
       .finally(() => setLoading(false));
   }, [groupId, range, showError]);
   useEffect(() => load(), [load]);
@@ -134,7 +137,7 @@ export function KocPanel() {
         />
         <DatePicker.RangePicker
           allowClear={false}
-          value={range}
+          value={range ?? (report ? [dayjs(report.from), dayjs(report.to)] : null)}
           aria-label={t('community.stats.range')}
           onChange={(value) => {
             if (value?.[0] && value[1]) setRange([value[0], value[1]]);

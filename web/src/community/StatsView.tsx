@@ -37,12 +37,13 @@ export function StatsView({ groupId }: { groupId?: string }) {
   const { can } = useSession();
   const showError = useApiError();
   const [chosen, setChosen] = useState<string | undefined>(groupId);
-  const [range, setRange] = useState<[Dayjs, Dayjs]>([dayjs().subtract(29, 'day'), dayjs()]);
+  // No range until one is picked: the server reports the 30 days up to today in the workspace's time zone.
+  const [range, setRange] = useState<[Dayjs, Dayjs] | null>(null);
   const [report, setReport] = useState<GroupStatsReport | null>(null);
 
   useEffect(() => {
     communityApi
-      .stats({ groupId: chosen, from: range[0].format(DAY), to: range[1].format(DAY) })
+      .stats({ groupId: chosen, ...(range ? { from: range[0].format(DAY), to: range[1].format(DAY) } : {}) })
       .then(setReport, showError);
   }, [chosen, range, showError]);
 
@@ -97,7 +98,7 @@ export function StatsView({ groupId }: { groupId?: string }) {
         {!groupId && <GroupPicker value={chosen} onChange={setChosen} />}
         <DatePicker.RangePicker
           allowClear={false}
-          value={range}
+          value={range ?? (report ? [dayjs(report.from), dayjs(report.to)] : null)}
           aria-label={t('community.stats.range')}
           onChange={(value) => {
             if (value?.[0] && value[1]) setRange([value[0], value[1]]);

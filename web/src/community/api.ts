@@ -13,8 +13,8 @@ import type {
   Group,
   GroupListQuery,
   GroupStatsReport,
-  KocCandidate,
   KocQuery,
+  KocReport,
   LiveCode,
   LiveCodeBody,
   Member,
@@ -105,5 +105,5 @@ export const communityApi = {
   saveSettings: (body: CommunitySettingsBody) => request<CommunitySettings>('PUT', `${base}/settings`, { body }),
   listCheckIns: (query: CheckInListQuery) => request<Page<CheckInRecord>>('GET', `${base}/check-ins`, { query }),
   stats: (query: StatsQuery) => request<GroupStatsReport>('GET', `${base}/stats`, { query }),
-  koc: (query: KocQuery) => request<Page<KocCandidate>>('GET', `${base}/koc`, { query }),
+  koc: (query: KocQuery) => request<KocReport>('GET', `${base}/koc`, { query }),
 };
