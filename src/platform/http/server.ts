@@ -5,11 +5,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import fastifyCookie from '@fastify/cookie';
+import { type SerializerFactory, SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { type TSchema, Type } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, {
   type FastifyBaseLogger,
@@ -72,12 +73,38 @@ const EMPTY_BODY = Type.Object({}, { additionalProperties: false, description: '
 
 // Bodies are validated strictly: no type coercion (a "12" is not 12) and unknown fields are errors, not silently
 // dropped. Query strings and path parameters arrive as text, so they are coerced to the declared types.
+// Validators and response serializers are compiled on a route's first use, not when the server starts: there are
+// hundreds of routes, most of which one process (a worker's, a test's, a small brand's) never serves, and compiling
+// them all took over a second of every start.
 function validators() {
   const common = { allErrors: false, strict: false, useDefaults: true, removeAdditional: false } as const;
   const body = addFormats.default(new Ajv({ ...common, coerceTypes: false }));
   const text = addFormats.default(new Ajv({ ...common, coerceTypes: 'array' }));
-  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
-    (httpPart === 'body' ? body : text).compile(schema);
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => {
+    let compiled: ValidateFunction | undefined;
+    // Fastify reads the errors of a failed validation from the function it was given.
+    const validate = (data: unknown) => {
+      compiled ??= (httpPart === 'body' ? body : text).compile(schema);
+      const valid = compiled(data);
+      validate.errors = compiled.errors;
+      return valid;
+    };
+    validate.errors = null as ValidateFunction['errors'];
+    return validate;
+  };
+}
+
+function lazySerializers(): SerializerFactory {
+  return (externalSchemas, options) => {
+    const build = SerializerSelector()(externalSchemas, options);
+    return (route) => {
+      let serialize: ((data: unknown) => string) | undefined;
+      return (data: unknown) => {
+        serialize ??= build(route);
+        return serialize(data);
+      };
+    };
+  };
 }
 
 function errorBody(locale: Locale, err: AppError) {
@@ -173,6 +200,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers() } },
   });
   app.setValidatorCompiler(validators());
   app.decorateRequest('principal', null);
