@@ -258,6 +258,44 @@ test('a Siyu group set to sync reaches WeCom with its first tag', async () => {
   expect(sim.tagGroups.filter((g) => g.groupName === '门店')).toHaveLength(1);
 });
 
+test('a channel code’s auto-tag in a synced group is marked on the contact who came through the code', async () => {
+  const { sim, owner } = world;
+  const channels = await owner.get('/api/acquisition/channels');
+  const poster = channels.body.items.find((c: { key: string }) => c.key === 'poster').id;
+  const gold = tagIn(await groupNamed('会员等级'), '金卡');
+  const created = await owner.post('/api/acquisition/codes', {
+    channelId: poster,
+    name: '金卡专属码',
+    mode: 'round_robin',
+    guides: [{ staffId: world.guides.lisi?.staffId }],
+    tagIds: [gold.id],
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  await settled();
+  const configId = (await owner.get(`/api/acquisition/codes/${created.body.id}`)).body.configId as string;
+  expect(configId).toBeTruthy();
+  const added = await sim.customerAddsGuide({ configId, name: '阿金' });
+  await settled();
+  const customerId = await customerOf(added.externalUserId);
+  expect(await tagsOf(customerId)).toContainEqual({ name: '金卡', source: expect.any(String) });
+  expect(sim.followTagIds('lisi', added.externalUserId)).toEqual([gold.wecomTagId]);
+});
+
+test('a sync WeCom refuses is reported with the reason, and the next one recovers', async () => {
+  const { sim, owner } = world;
+  sim.failNext('externalcontact/get_corp_tag_list', 60020);
+  expect((await owner.post('/api/tags/wecom-sync', {})).status).toBe(202);
+  await settled();
+  const failed = await owner.request('GET', '/api/tags/wecom-sync', undefined, { 'accept-language': 'en' });
+  expect(failed.body).toMatchObject({ state: 'idle', lastStatus: 'failed', lastResult: null });
+  expect(failed.body.lastError.code).toBe('wecom.ip_not_allowed');
+  expect(failed.body.lastError.message).not.toBe('wecom.ip_not_allowed');
+
+  await owner.post('/api/tags/wecom-sync', {});
+  await settled();
+  expect((await owner.get('/api/tags/wecom-sync')).body).toMatchObject({ lastStatus: 'succeeded', lastError: null });
+});
+
 test('guides see the sync state but cannot start a sync', async () => {
   const guide = world.guides.zhangsan?.client;
   const denied = await guide?.post('/api/tags/wecom-sync', {});
