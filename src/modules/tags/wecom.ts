@@ -93,6 +93,28 @@ interface TagRow {
 const zero = () => ({ created: 0, linked: 0, renamed: 0, archived: 0 });
 
 /**
+ * A name changed in WeCom: remembered as WeCom's name, and taken as the Siyu name too unless Siyu renamed it since
+ * (a rename waiting to be pushed wins) or another group / tag already has it. Returns whether it was taken.
+ */
+async function takeWecomName(
+  tx: Tx,
+  table: 'tag_groups' | 'tags',
+  workspaceId: string,
+  row: { id: string; name: string; wecom_name: string | null },
+  wecomName: string,
+  free: boolean,
+): Promise<boolean> {
+  const take = row.name === row.wecom_name && free;
+  await tx.query(
+    `UPDATE ${table} SET name = CASE WHEN $3 THEN $4 ELSE name END, wecom_name = $4 WHERE workspace_id = $1 AND id = $2`,
+    [workspaceId, row.id, take, wecomName],
+  );
+  if (take) row.name = wecomName;
+  row.wecom_name = wecomName;
+  return take;
+}
+
+/**
  * Makes the Siyu side equal to WeCom's corp tag list: each corp group and tag is found by its WeCom id, or adopted
  * by name (an unsynced Siyu group of that name, an unsynced tag of that name in the group), or created (groups
  * marked as WeCom's). A name changed in WeCom is taken unless a Siyu rename waits to be pushed. Synced groups and
@@ -148,16 +170,8 @@ export async function pullCorpTags(
       Object.assign(group, { wecom_group_id: cg.groupId, wecom_name: cg.groupName });
       result.groups.linked++;
     } else if (group.wecom_name !== cg.groupName) {
-      const take = group.name === group.wecom_name && nameFree(cg.groupName, group.id);
-      await tx.query(
-        'UPDATE tag_groups SET name = CASE WHEN $3 THEN $4 ELSE name END, wecom_name = $4 WHERE workspace_id = $1 AND id = $2',
-        [workspaceId, group.id, take, cg.groupName],
-      );
-      if (take) {
-        group.name = cg.groupName;
-        result.groups.renamed++;
-      }
-      group.wecom_name = cg.groupName;
+      const free = nameFree(cg.groupName, group.id);
+      if (await takeWecomName(tx, 'tag_groups', workspaceId, group, cg.groupName, free)) result.groups.renamed++;
     }
     const groupId = group.id;
 
@@ -186,16 +200,7 @@ export async function pullCorpTags(
         linked.push({ tagId: tag.id, wecomTagId: ct.id, adopted: true });
         result.tags.linked++;
       } else if (tag.wecom_name !== ct.name) {
-        const take = tag.name === tag.wecom_name && tagNameFree(tag.id);
-        await tx.query(
-          'UPDATE tags SET name = CASE WHEN $3 THEN $4 ELSE name END, wecom_name = $4 WHERE workspace_id = $1 AND id = $2',
-          [workspaceId, tag.id, take, ct.name],
-        );
-        if (take) {
-          tag.name = ct.name;
-          result.tags.renamed++;
-        }
-        tag.wecom_name = ct.name;
+        if (await takeWecomName(tx, 'tags', workspaceId, tag, ct.name, tagNameFree(tag.id))) result.tags.renamed++;
       }
     }
   }
