@@ -743,7 +743,22 @@ export const RelationshipEnded = Type.Object({
 });
 export type RelationshipEnded = Static<typeof RelationshipEnded>;
 
+/**
+ * The corp tags (企业客户标签) WeCom shows on an active relationship changed, as a read of the contact found them
+ * (an add, an edit callback, a sync): ids of type 1 tags added and removed since the last read or mark.
+ */
+export const RelationshipWecomTagsChanged = Type.Object({
+  relationshipId: Uuid,
+  customerId: Uuid,
+  wecomUserId: Type.String(),
+  externalUserId: Type.String(),
+  added: Type.Array(Type.String()),
+  removed: Type.Array(Type.String()),
+});
+export type RelationshipWecomTagsChanged = Static<typeof RelationshipWecomTagsChanged>;
+
 export interface RelationshipDomainEvents {
   'relationship.started': RelationshipStarted;
   'relationship.ended': RelationshipEnded;
+  'relationship.wecom_tags_changed': RelationshipWecomTagsChanged;
 }

@@ -11,7 +11,12 @@ export const BULK_TAG_LIMIT = 10_000;
 const Color = Type.String({ pattern: '^#[0-9a-fA-F]{6}$' });
 
 export const TagGroupBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 32 }), sort: Type.Optional(Type.Integer()) },
+  {
+    name: Type.String({ minLength: 1, maxLength: 32 }),
+    sort: Type.Optional(Type.Integer()),
+    /** Mirror the group and its tags as WeCom corp tags (企业客户标签); it can be turned on, not off. */
+    wecomSync: Type.Optional(Type.Boolean()),
+  },
   { additionalProperties: false },
 );
 export type TagGroupBody = Static<typeof TagGroupBody>;
@@ -44,14 +49,26 @@ export const Tag = Type.Object({
   color: Type.Union([Type.String(), Type.Null()]),
   rule: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
   customerCount: Type.Integer(),
+  /** The WeCom corp tag this tag is (null: not in WeCom yet, or its group is not synced). */
+  wecomTagId: Type.Union([Type.String(), Type.Null()]),
+  /** Set when the tag was deleted in WeCom: kept (with its customers) for history, no longer given. */
+  archivedAt: Type.Union([Timestamp, Type.Null()]),
   createdAt: Timestamp,
 });
 export type Tag = Static<typeof Tag>;
+
+export const TAG_GROUP_SOURCES = ['siyu', 'wecom'] as const;
 
 export const TagGroup = Type.Object({
   id: Uuid,
   name: Type.String(),
   sort: Type.Integer(),
+  /** Where the group was made: in Siyu, or in WeCom (found by a corp tag sync). */
+  source: Type.Union(TAG_GROUP_SOURCES.map((s) => Type.Literal(s))),
+  /** Whether the group and its tags are kept equal to a WeCom corp tag group. */
+  wecomSync: Type.Boolean(),
+  wecomGroupId: Type.Union([Type.String(), Type.Null()]),
+  archivedAt: Type.Union([Timestamp, Type.Null()]),
   createdAt: Timestamp,
   tags: Type.Array(Tag),
 });
@@ -98,3 +115,31 @@ export const BulkTagResult = Type.Object({
   unmatchedCount: Type.Integer(),
 });
 export type BulkTagResult = Static<typeof BulkTagResult>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// WeCom corp tag sync (企业客户标签 ↔ Siyu tags).
+
+export const WECOM_TAG_SYNC_STATES = ['idle', 'queued', 'running'] as const;
+
+const SyncCounts = Type.Object({
+  created: Type.Integer(),
+  linked: Type.Integer(),
+  renamed: Type.Integer(),
+  archived: Type.Integer(),
+});
+
+export const WecomTagSync = Type.Object({
+  state: Type.Union(WECOM_TAG_SYNC_STATES.map((s) => Type.Literal(s))),
+  requestedAt: Type.Union([Timestamp, Type.Null()]),
+  /** The last finished sync. */
+  lastFinishedAt: Type.Union([Timestamp, Type.Null()]),
+  lastStatus: Type.Union([Type.Literal('succeeded'), Type.Literal('failed'), Type.Null()]),
+  lastResult: Type.Union([
+    Type.Object({ groups: SyncCounts, tags: SyncCounts, customersTagged: Type.Integer() }),
+    Type.Null(),
+  ]),
+  /** Why the last sync failed (a stable code and its message in the caller's language). */
+  lastError: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+});
+export type WecomTagSync = Static<typeof WecomTagSync>;
+export type WecomTagSyncResult = NonNullable<WecomTagSync['lastResult']>;

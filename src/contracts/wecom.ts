@@ -251,6 +251,13 @@ export const TagChanged = Type.Object({
 });
 export type TagChanged = Static<typeof TagChanged>;
 
+/**
+ * `wecom.settings_saved`: a workspace's WeCom settings were saved with a customer-contact secret (not a callback;
+ * modules that mirror WeCom data start a sync on it).
+ */
+export const SettingsSaved = Type.Object({ corpId: Type.String(), apiBaseUrl: Type.String() });
+export type SettingsSaved = Static<typeof SettingsSaved>;
+
 /** Domain event names published by the WeCom connector, with their payloads. */
 export interface WeComDomainEvents {
   'wecom.contact_added': ContactAdded;

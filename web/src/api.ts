@@ -51,6 +51,7 @@ import type {
   TagGroupBody,
   UpdateTagBody,
   UpdateTagGroupBody,
+  WecomTagSync,
 } from '../../src/contracts/tags.ts';
 import type { CustomerTraits } from '../../src/contracts/traits.ts';
 import { currentLanguage } from './i18n.ts';
@@ -262,6 +263,9 @@ export const api = {
   updateTag: (id: string, body: UpdateTagBody) =>
     request<Tag>('PATCH', `/api/tags/${encodeURIComponent(id)}`, { body }),
   deleteTag: (id: string) => request<void>('DELETE', `/api/tags/${encodeURIComponent(id)}`),
+  wecomTagSync: () => request<WecomTagSync>('GET', '/api/tags/wecom-sync'),
+  /** Queues a sync of WeCom's corp tags (企业客户标签) into Siyu; answers at once with its state. */
+  startWecomTagSync: () => request<WecomTagSync>('POST', '/api/tags/wecom-sync', { body: {} }),
   customerTags: (id: string) => request<Page<CustomerTag>>('GET', `/api/customers/${encodeURIComponent(id)}/tags`),
   tagCustomer: (id: string, tagIds: string[]) =>
     request<Page<CustomerTag>>('POST', `/api/customers/${encodeURIComponent(id)}/tags`, { body: { tagIds } }),

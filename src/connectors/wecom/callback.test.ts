@@ -66,7 +66,9 @@ async function settled(workspaceId = server.workspaceId): Promise<void> {
 
 const wecomEvents = async (workspaceId = server.workspaceId) =>
   db().query<{ type: string; payload: Record<string, unknown> }>(
-    `SELECT type, payload FROM domain_events WHERE workspace_id = $1 AND type LIKE 'wecom.%' ORDER BY id, index`,
+    // Events from callbacks; saving the settings announces itself too (wecom.settings_saved), not counted here.
+    `SELECT type, payload FROM domain_events
+      WHERE workspace_id = $1 AND type LIKE 'wecom.%' AND type <> 'wecom.settings_saved' ORDER BY id, index`,
     [workspaceId],
   );
 

@@ -3,6 +3,7 @@
 import { Type } from '@sinclair/typebox';
 import { page } from '../../contracts/foundation.ts';
 import {
+  type SettingsSaved,
   WeComCheckResult,
   WeComInboxItem,
   WeComInboxQuery,
@@ -16,6 +17,7 @@ import type { Tx } from '../../platform/db/index.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import { FileBody, type PublicContext, type RouteRegistrar } from '../../platform/http/routes.ts';
 import { translate } from '../../platform/i18n/index.ts';
+import { emit } from '../../platform/jobs/index.ts';
 import {
   type CallbackQuery,
   callbackWorkspace,
@@ -120,7 +122,16 @@ export function wecomRoutes(r: RouteRegistrar): void {
       ctx.audit.targetId = ctx.workspaceId;
       // Which fields changed, never their values: the audit log must not become a copy of the secrets.
       ctx.audit.details = { fields: Object.keys(body).sort() };
-      return saveSettings(ctx.tx, ctx.workspaceId, await slugOf(ctx.tx, ctx.workspaceId), body, ctx.now());
+      const saved = await saveSettings(ctx.tx, ctx.workspaceId, await slugOf(ctx.tx, ctx.workspaceId), body, ctx.now());
+      // Modules that mirror WeCom data (the corp tags) sync when the customer-contact app can be reached.
+      if (saved.settings.hasContactSecret) {
+        const event: SettingsSaved = {
+          corpId: saved.settings.corpId ?? body.corpId,
+          apiBaseUrl: saved.settings.apiBaseUrl,
+        };
+        await emit(ctx.tx, 'wecom.settings_saved', event);
+      }
+      return saved;
     },
   });
   r.route({

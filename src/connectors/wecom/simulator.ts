@@ -267,6 +267,8 @@ export class Simulator {
   readonly deliveries: Delivery[] = [];
   /** gettoken calls answered, for tests of token caching. */
   tokenRequests = 0;
+  /** Every API call answered (gettoken aside), in order: what Siyu asked of WeCom. */
+  readonly apiCalls: { api: string; body: Json; errcode: number }[] = [];
   callbackUrl: string | null;
 
   private readonly keys: CallbackKeys;
@@ -394,9 +396,11 @@ export class Simulator {
       return this.send(res, 200, { errcode: 48002, errmsg: 'api forbidden' });
     try {
       const result = this.api(api, url, body);
+      this.apiCalls.push({ api, body, errcode: 0 });
       this.send(res, 200, { errcode: 0, errmsg: 'ok', ...result });
     } catch (err) {
       if (!(err instanceof SimulatorError)) throw err;
+      this.apiCalls.push({ api, body, errcode: err.errcode });
       this.send(res, 200, { errcode: err.errcode, errmsg: err.message });
     }
   }
@@ -585,6 +589,8 @@ export class Simulator {
     unionId?: string;
     /** add_half_external_contact: the customer added without verification and the guide has not accepted yet. */
     half?: boolean;
+    /** Corp tags the guide gives while accepting (WeCom's add screen offers the corp's tags). */
+    tagIds?: string[];
   }): Promise<{ externalUserId: string; userId: string; welcomeCode: string; delivery: Delivery }> {
     let userId = input.userId;
     let state = input.state ?? null;
@@ -613,12 +619,13 @@ export class Simulator {
     if (contact.follows.some((f) => f.userId === userId)) {
       throw new SimulatorError(40058, `${externalUserId} already follows ${userId}`);
     }
+    for (const id of input.tagIds ?? []) if (!this.tagById(id)) throw new SimulatorError(40068, `invalid tag ${id}`);
     contact.follows.push({
       userId,
       remark: '',
       description: '',
       createTime: this.seconds(),
-      tagIds: [],
+      tagIds: [...new Set(input.tagIds ?? [])],
       state,
       addWay,
       operUserId: input.half ? userId : externalUserId,
@@ -667,6 +674,58 @@ export class Simulator {
     if (input.remark !== undefined) follow.remark = input.remark;
     if (input.description !== undefined) follow.description = input.description;
     return this.deliver(this.contactEvent('edit_external_contact', input.userId, input.externalUserId));
+  }
+
+  /**
+   * The guide adds or removes corp tags on a customer in the WeCom app: WeCom sends edit_external_contact (which
+   * names neither the tags nor the change; a reader gets them with externalcontact/get).
+   */
+  guideTagsCustomer(input: {
+    userId: string;
+    externalUserId: string;
+    add?: string[];
+    remove?: string[];
+  }): Promise<Delivery> {
+    const follow = this.follow(this.contact(input.externalUserId), input.userId);
+    const add = input.add ?? [];
+    const remove = input.remove ?? [];
+    for (const id of [...add, ...remove]) if (!this.tagById(id)) throw new SimulatorError(40068, `invalid tag ${id}`);
+    follow.tagIds = [...new Set([...follow.tagIds.filter((id) => !remove.includes(id)), ...add])];
+    return this.deliver(this.contactEvent('edit_external_contact', input.userId, input.externalUserId));
+  }
+
+  /** The corp tag ids a guide's follow record of a customer carries now. */
+  followTagIds(userId: string, externalUserId: string): string[] {
+    return [...this.follow(this.contact(externalUserId), userId).tagIds];
+  }
+
+  /**
+   * An admin edits corp tags in WeCom's admin page (管理后台 → 客户联系 → 客户标签): create a group with tags or tags
+   * in a group, rename, delete, each with the change_external_tag callback the API's changes send too.
+   */
+  adminEditsCorpTags(
+    change:
+      | { op: 'create'; groupId?: string; groupName?: string; tags: string[] }
+      | { op: 'rename'; id: string; name: string }
+      | { op: 'delete'; tagIds?: string[]; groupIds?: string[] },
+  ): Json {
+    if (change.op === 'create') {
+      return this.api('externalcontact/add_corp_tag', new URL('http://simulator'), {
+        group_id: change.groupId,
+        group_name: change.groupName,
+        tag: change.tags.map((name) => ({ name })),
+      });
+    }
+    if (change.op === 'rename') {
+      return this.api('externalcontact/edit_corp_tag', new URL('http://simulator'), {
+        id: change.id,
+        name: change.name,
+      });
+    }
+    return this.api('externalcontact/del_corp_tag', new URL('http://simulator'), {
+      tag_id: change.tagIds,
+      group_id: change.groupIds,
+    });
   }
 
   /** Moves a customer to the takeover guide; an in-service handover guide is told by DELETE_BY_TRANSFER. */
@@ -1586,6 +1645,7 @@ export class Simulator {
           externalUserId: optional('externalUserId'),
           name: optional('name'),
           half: b.half === true,
+          tagIds: strings(b.tagIds),
         });
         result = { ...added, delivery: summary(added.delivery) };
       } else if (path === '/customers/delete-guide') {
@@ -1662,6 +1722,15 @@ export class Simulator {
         // Turns the simulated archive connector on (url and apiKey) or off (neither).
         this.archiveForward = s('url') && s('apiKey') ? { url: s('url'), apiKey: s('apiKey') } : null;
         result = { forwarding: this.archiveForward !== null };
+      } else if (path === '/customers/tags') {
+        result = summary(
+          await this.guideTagsCustomer({
+            userId: s('userId'),
+            externalUserId: s('externalUserId'),
+            add: strings(b.add),
+            remove: strings(b.remove),
+          }),
+        );
       } else if (path === '/tags/shuffle') {
         result = summary(await this.shuffleTags({ groupId: optional('groupId') }));
       } else if (path === '/messages/confirm') {

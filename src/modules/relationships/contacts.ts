@@ -82,6 +82,7 @@ async function started(
 ): Promise<void> {
   const at = new Date(p.occurredAt);
   const client = await workspaceClient(tx, workspaceId);
+  const readAt = deps.now();
   const facts = await followOf(client, p.userId, p.externalUserId);
   const transfer = await transferInto(tx, workspaceId, p.externalUserId, p.userId, at);
   const isAdd = pending !== undefined;
@@ -94,6 +95,7 @@ async function started(
     origin: transfer ? 'transfer' : isAdd ? 'add' : 'sync',
     ...(pending === undefined ? {} : { pending }),
     welcomeCode: 'welcomeCode' in p ? p.welcomeCode : null,
+    readAt,
   });
   if (transfer) await settleSucceeded(tx, deps.participants, workspaceId, transfer, at, deps.now());
   if (!outcome?.started) return;

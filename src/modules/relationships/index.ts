@@ -6,6 +6,9 @@
 //   guideOf(tx, workspaceId, customerId)         the customer's guide (the first one they added who is linked)
 //   renderScript, scriptValues                   the script library's {{variable|fallback}} texts (welcome messages)
 //   relationship.started / relationship.ended    domain events (src/contracts/relationships.ts)
+//   relationship.wecom_tags_changed              the corp tags a read of a contact found changed (added/removed ids)
+//   wecomTagHolders, recordWecomTagsMarked,      a customer's relationships with their corp tag ids, for the tags
+//   customersWithWecomTags                       module's mark_tag pushes and the customers of a newly linked tag
 // and the guide scope every customer route applies (customers' scopeSql / assertCustomerInScope), which this
 // module fills with "an active relationship to the guide".
 import type { Tx } from '../../platform/db/index.ts';
@@ -35,8 +38,15 @@ export type {
   RelationshipDomainEvents,
   RelationshipEnded,
   RelationshipStarted,
+  RelationshipWecomTagsChanged,
 } from '../../contracts/relationships.ts';
 export { type GuideRef, guideByStaffId, guideByWecomUserId, guideOf } from './guides.ts';
+export {
+  customersWithWecomTags,
+  recordWecomTagsMarked,
+  type WecomTagHolder,
+  wecomTagHolders,
+} from './ownership.ts';
 export { renderScript, scriptValues } from './scripts.ts';
 
 const JOBS = {

@@ -46,6 +46,8 @@ export interface RelationshipRow {
   remark: string;
   description: string;
   wecom_tags: { groupName: string; tagName: string }[];
+  wecom_tag_ids: string[];
+  wecom_tags_marked_at: Date | null;
   pending: boolean;
   status: RelationshipStatus;
   origin: RelationshipOrigin;
@@ -55,7 +57,8 @@ export interface RelationshipRow {
 }
 
 const COLUMNS = `id, customer_id, wecom_userid, external_userid, contact_name, contact_avatar, state, add_way, added_at,
-  remark, description, wecom_tags, pending, status, origin, ended_at, last_change_at, created_at`;
+  remark, description, wecom_tags, wecom_tag_ids, wecom_tags_marked_at, pending, status, origin, ended_at,
+  last_change_at, created_at`;
 
 /**
  * Serialises every change of one (guide, contact) pair across transactions: a callback, the sync and a transfer
@@ -121,6 +124,39 @@ export interface StartFacts {
   /** True for a half add (not yet confirmed), false for a full add, undefined to keep what is known. */
   pending?: boolean;
   welcomeCode?: string | null;
+  /** When the read of `follow` began: a read older than Siyu's last mark_tag on the pair says nothing of tags. */
+  readAt?: Date;
+}
+
+/** The corp tags (type 1, 企业标签) of a follow record, sorted; personal tags (type 2) are the guide's own. */
+export const corpTagIdsOf = (follow: FollowUser): string[] =>
+  [...new Set(follow.tags.filter((t) => t.type === 1 && t.tagId).map((t) => t.tagId as string))].sort();
+
+/**
+ * Keeps a relationship's corp tag ids equal to what a read found and announces the difference
+ * (`relationship.wecom_tags_changed`), unless the read began before Siyu last marked tags on it.
+ */
+async function readTags(tx: Tx, workspaceId: string, r: RelationshipRow, facts: StartFacts, before: string[]) {
+  if (!facts.follow) return;
+  if (r.wecom_tags_marked_at && facts.readAt && facts.readAt < r.wecom_tags_marked_at) return;
+  const now = corpTagIdsOf(facts.follow);
+  const added = now.filter((id) => !before.includes(id));
+  const removed = before.filter((id) => !now.includes(id));
+  if (added.length === 0 && removed.length === 0) return;
+  await tx.query('UPDATE customer_relationships SET wecom_tag_ids = $3 WHERE workspace_id = $1 AND id = $2', [
+    workspaceId,
+    r.id,
+    now,
+  ]);
+  r.wecom_tag_ids = now;
+  await emit(tx, 'relationship.wecom_tags_changed', {
+    relationshipId: r.id,
+    customerId: r.customer_id,
+    wecomUserId: r.wecom_userid,
+    externalUserId: r.external_userid,
+    added,
+    removed,
+  });
 }
 
 export interface StartOutcome {
@@ -179,7 +215,9 @@ export async function recordStart(
         facts.at,
       ],
     );
-    return { relationship: rows[0] as RelationshipRow, started: false };
+    const relationship = rows[0] as RelationshipRow;
+    await readTags(tx, workspaceId, relationship, facts, latest.wecom_tag_ids);
+    return { relationship, started: false };
   }
   const customerId = await resolveContactCustomer(
     tx,
@@ -229,6 +267,7 @@ export async function recordStart(
     addedAt: addedAt.toISOString(),
     origin: facts.origin,
   });
+  await readTags(tx, workspaceId, relationship, facts, []);
   return { relationship, started: true };
 }
 
@@ -304,6 +343,64 @@ export async function activeOfGuide(
       WHERE workspace_id = $1 AND wecom_userid = $2 AND status = 'active' ORDER BY added_at NULLS LAST, id`,
     [workspaceId, wecomUserId],
   );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Corp tags on relationships, for the tags module's sync with WeCom.
+
+export interface WecomTagHolder {
+  wecomUserId: string;
+  externalUserId: string;
+  /** Corp tag ids WeCom shows on the relationship, as last read or marked. */
+  wecomTagIds: string[];
+}
+
+/** The active relationships of a customer with their corp tags: where a Siyu tag is marked in WeCom. */
+export async function wecomTagHolders(q: Queryable, workspaceId: string, customerId: string) {
+  const rows = await q.query<{ wecom_userid: string; external_userid: string; wecom_tag_ids: string[] }>(
+    `SELECT wecom_userid, external_userid, wecom_tag_ids FROM customer_relationships
+      WHERE workspace_id = $1 AND customer_id = $2 AND status = 'active' ORDER BY wecom_userid, external_userid`,
+    [workspaceId, customerId],
+  );
+  return rows.map(
+    (r): WecomTagHolder => ({
+      wecomUserId: r.wecom_userid,
+      externalUserId: r.external_userid,
+      wecomTagIds: r.wecom_tag_ids,
+    }),
+  );
+}
+
+/**
+ * Records that Siyu marked (mark_tag) corp tags on a relationship: its ids change by `add` and `remove`, and reads
+ * that began before `at` no longer count for its tags (they cannot show the mark).
+ */
+export async function recordWecomTagsMarked(
+  tx: Tx,
+  workspaceId: string,
+  input: { wecomUserId: string; externalUserId: string; add: string[]; remove: string[]; at: Date },
+): Promise<void> {
+  await lockPair(tx, workspaceId, input.wecomUserId, input.externalUserId);
+  await tx.query(
+    `UPDATE customer_relationships SET
+       wecom_tag_ids = ARRAY(SELECT DISTINCT x FROM unnest(wecom_tag_ids || $4::text[]) AS x
+                              WHERE NOT (x = ANY($5::text[])) ORDER BY x),
+       wecom_tags_marked_at = GREATEST(wecom_tags_marked_at, $6::timestamptz)
+     WHERE workspace_id = $1 AND wecom_userid = $2 AND external_userid = $3 AND status = 'active'`,
+    [workspaceId, input.wecomUserId, input.externalUserId, input.add, input.remove, input.at],
+  );
+}
+
+/** Customers whose active relationships carry any of these corp tags (a tag newly linked in Siyu). */
+export async function customersWithWecomTags(q: Queryable, workspaceId: string, wecomTagIds: string[]) {
+  const rows = await q.query<{ tag_id: string; customer_id: string }>(
+    `SELECT DISTINCT t.tag_id, r.customer_id
+       FROM customer_relationships r, unnest(r.wecom_tag_ids) AS t (tag_id)
+      WHERE r.workspace_id = $1 AND r.status = 'active' AND r.wecom_tag_ids && $2::text[]
+        AND t.tag_id = ANY($2::text[])`,
+    [workspaceId, wecomTagIds],
+  );
+  return rows.map((r) => ({ wecomTagId: r.tag_id, customerId: r.customer_id }));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

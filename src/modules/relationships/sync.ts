@@ -91,6 +91,7 @@ export async function syncGuide(
     const client = await workspaceClient(tx, workspaceId);
     let cursor: string | undefined;
     for (let page = 0; page < 10_000; page++) {
+      const readAt = deps.now();
       const answer = await client.batchGetExternalContacts({
         userIds: [wecomUserId],
         limit: PAGE,
@@ -107,6 +108,7 @@ export async function syncGuide(
           follow: item.followInfo,
           at,
           origin: 'sync',
+          readAt,
         });
         if (outcome?.started) {
           counts.created++;

@@ -3,11 +3,16 @@ import type { Tag, TagBody, TagGroup, TagGroupBody, UpdateTagBody, UpdateTagGrou
 import { sqlState, type Tx, UNIQUE_VIOLATION } from '../../platform/db/index.ts';
 import { conflict, notFound } from '../../platform/errors.ts';
 import { emit } from '../../platform/jobs/index.ts';
+import { enqueuePush } from './wecom.ts';
 
 interface GroupRow {
   id: string;
   name: string;
   sort: number;
+  source: 'siyu' | 'wecom';
+  wecom_sync: boolean;
+  wecom_group_id: string | null;
+  archived_at: Date | null;
   created_at: Date;
 }
 interface TagCatalogRow {
@@ -17,6 +22,8 @@ interface TagCatalogRow {
   color: string | null;
   rule: Record<string, unknown> | null;
   customer_count: number;
+  wecom_tag_id: string | null;
+  archived_at: Date | null;
   created_at: Date;
 }
 
@@ -27,10 +34,12 @@ const toTag = (r: TagCatalogRow): Tag => ({
   color: r.color,
   rule: r.rule,
   customerCount: r.customer_count,
+  wecomTagId: r.wecom_tag_id,
+  archivedAt: r.archived_at?.toISOString() ?? null,
   createdAt: r.created_at.toISOString(),
 });
 
-const TAG_SELECT = `SELECT t.id, t.group_id, t.name, t.color, t.rule, t.created_at,
+const TAG_SELECT = `SELECT t.id, t.group_id, t.name, t.color, t.rule, t.wecom_tag_id, t.archived_at, t.created_at,
     (SELECT count(*) FROM customer_tags ct WHERE ct.workspace_id = t.workspace_id AND ct.tag_id = t.id)::int
       AS customer_count
   FROM tags t`;
@@ -55,7 +64,8 @@ export async function listTags(tx: Tx, workspaceId: string, groupId?: string): P
 
 export async function listTagGroups(tx: Tx, workspaceId: string): Promise<TagGroup[]> {
   const groups = await tx.query<GroupRow>(
-    'SELECT id, name, sort, created_at FROM tag_groups WHERE workspace_id = $1 ORDER BY sort, name',
+    `SELECT id, name, sort, source, wecom_sync, wecom_group_id, archived_at, created_at
+       FROM tag_groups WHERE workspace_id = $1 ORDER BY sort, name`,
     [workspaceId],
   );
   const tags = await listTags(tx, workspaceId);
@@ -63,6 +73,10 @@ export async function listTagGroups(tx: Tx, workspaceId: string): Promise<TagGro
     id: g.id,
     name: g.name,
     sort: g.sort,
+    source: g.source,
+    wecomSync: g.wecom_sync,
+    wecomGroupId: g.wecom_group_id,
+    archivedAt: g.archived_at?.toISOString() ?? null,
     createdAt: g.created_at.toISOString(),
     tags: tags.filter((t) => t.groupId === g.id),
   }));
@@ -76,12 +90,12 @@ async function groupById(tx: Tx, workspaceId: string, id: string): Promise<TagGr
 
 export async function createTagGroup(tx: Tx, workspaceId: string, body: TagGroupBody): Promise<TagGroup> {
   const rows = await unique('tag.group_name_taken', { name: body.name }, () =>
-    tx.query<{ id: string }>('INSERT INTO tag_groups (workspace_id, name, sort) VALUES ($1, $2, $3) RETURNING id', [
-      workspaceId,
-      body.name,
-      body.sort ?? 0,
-    ]),
+    tx.query<{ id: string }>(
+      'INSERT INTO tag_groups (workspace_id, name, sort, wecom_sync) VALUES ($1, $2, $3, $4) RETURNING id',
+      [workspaceId, body.name, body.sort ?? 0, body.wecomSync === true],
+    ),
   );
+  // WeCom has no empty groups: a synced group reaches WeCom with its first tag.
   return groupById(tx, workspaceId, (rows[0] as { id: string }).id);
 }
 
@@ -91,14 +105,36 @@ export async function updateTagGroup(
   id: string,
   body: UpdateTagGroupBody,
 ): Promise<TagGroup> {
-  const rows = await unique('tag.group_name_taken', { name: body.name ?? '' }, () =>
+  const before = await tx.query<{ wecom_sync: boolean; archived_at: Date | null }>(
+    'SELECT wecom_sync, archived_at FROM tag_groups WHERE workspace_id = $1 AND id = $2 FOR UPDATE',
+    [workspaceId, id],
+  );
+  const current = before[0];
+  if (!current) throw notFound('tag.group_not_found');
+  if (body.wecomSync && current.archived_at) throw conflict('tag.archived_group');
+  await unique('tag.group_name_taken', { name: body.name ?? '' }, () =>
     tx.query(
       `UPDATE tag_groups SET name = coalesce($3, name), sort = coalesce($4, sort)
         WHERE workspace_id = $1 AND id = $2 RETURNING id`,
       [workspaceId, id, body.name ?? null, body.sort ?? null],
     ),
   );
-  if (rows.length === 0) throw notFound('tag.group_not_found');
+  if (body.wecomSync === false && current.wecom_sync) {
+    // Stops syncing: WeCom keeps its corp tags, Siyu its tags; neither follows the other any more.
+    await tx.query(
+      'UPDATE tag_groups SET wecom_sync = false, wecom_group_id = NULL, wecom_name = NULL WHERE workspace_id = $1 AND id = $2',
+      [workspaceId, id],
+    );
+    await tx.query('UPDATE tags SET wecom_tag_id = NULL, wecom_name = NULL WHERE workspace_id = $1 AND group_id = $2', [
+      workspaceId,
+      id,
+    ]);
+  } else if (body.wecomSync === true && !current.wecom_sync) {
+    await tx.query('UPDATE tag_groups SET wecom_sync = true WHERE workspace_id = $1 AND id = $2', [workspaceId, id]);
+  }
+  if (body.wecomSync === true || (current.wecom_sync && body.wecomSync !== false && body.name !== undefined)) {
+    await enqueuePush(tx, workspaceId);
+  }
   return groupById(tx, workspaceId, id);
 }
 
@@ -109,11 +145,30 @@ export async function deleteTagGroup(tx: Tx, workspaceId: string, id: string): P
     id,
   ]);
   if (tags.length > 0) throw conflict('tag.group_not_empty');
-  const rows = await tx.query('DELETE FROM tag_groups WHERE workspace_id = $1 AND id = $2 RETURNING id', [
-    workspaceId,
-    id,
-  ]);
-  if (rows.length === 0) throw notFound('tag.group_not_found');
+  const rows = await tx.query<{ wecom_group_id: string | null }>(
+    'DELETE FROM tag_groups WHERE workspace_id = $1 AND id = $2 RETURNING wecom_group_id',
+    [workspaceId, id],
+  );
+  const deleted = rows[0];
+  if (!deleted) throw notFound('tag.group_not_found');
+  if (deleted.wecom_group_id) {
+    await enqueuePush(tx, workspaceId, { kind: 'group', wecomId: deleted.wecom_group_id });
+  }
+}
+
+/** Whether a group's tags are synced with WeCom (a tag made, renamed or deleted there goes to WeCom too). */
+async function groupSync(
+  tx: Tx,
+  workspaceId: string,
+  groupId: string,
+): Promise<{ synced: boolean; archived: boolean }> {
+  const rows = await tx.query<{ wecom_sync: boolean; archived_at: Date | null }>(
+    'SELECT wecom_sync, archived_at FROM tag_groups WHERE workspace_id = $1 AND id = $2',
+    [workspaceId, groupId],
+  );
+  const row = rows[0];
+  if (!row) throw notFound('tag.group_not_found');
+  return { synced: row.wecom_sync, archived: row.archived_at !== null };
 }
 
 export async function getCatalogTag(tx: Tx, workspaceId: string, id: string): Promise<Tag> {
@@ -126,24 +181,28 @@ export async function getCatalogTag(tx: Tx, workspaceId: string, id: string): Pr
   return toTag(row);
 }
 
-async function requireGroup(tx: Tx, workspaceId: string, groupId: string): Promise<void> {
-  const rows = await tx.query('SELECT 1 FROM tag_groups WHERE workspace_id = $1 AND id = $2', [workspaceId, groupId]);
-  if (rows.length === 0) throw notFound('tag.group_not_found');
-}
-
 export async function createTag(tx: Tx, workspaceId: string, body: TagBody): Promise<Tag> {
-  await requireGroup(tx, workspaceId, body.groupId);
+  const group = await groupSync(tx, workspaceId, body.groupId);
+  if (group.archived) throw conflict('tag.archived_group');
   const rows = await unique('tag.name_taken', { name: body.name }, () =>
     tx.query<{ id: string }>(
       'INSERT INTO tags (workspace_id, group_id, name, color) VALUES ($1, $2, $3, $4) RETURNING id',
       [workspaceId, body.groupId, body.name, body.color ?? null],
     ),
   );
+  if (group.synced) await enqueuePush(tx, workspaceId);
   return getCatalogTag(tx, workspaceId, (rows[0] as { id: string }).id);
 }
 
 export async function updateTag(tx: Tx, workspaceId: string, id: string, body: UpdateTagBody): Promise<Tag> {
-  if (body.groupId) await requireGroup(tx, workspaceId, body.groupId);
+  const current = await getCatalogTag(tx, workspaceId, id);
+  const from = await groupSync(tx, workspaceId, current.groupId);
+  if (body.groupId && body.groupId !== current.groupId) {
+    // WeCom cannot move a corp tag to another group, so a synced tag stays in its group (and none moves in).
+    const to = await groupSync(tx, workspaceId, body.groupId);
+    if (from.synced || to.synced) throw conflict('tag.wecom_move');
+    if (to.archived) throw conflict('tag.archived_group');
+  }
   const rows = await unique('tag.name_taken', { name: body.name ?? '' }, () =>
     tx.query(
       `UPDATE tags SET group_id = coalesce($3, group_id), name = coalesce($4, name),
@@ -153,6 +212,7 @@ export async function updateTag(tx: Tx, workspaceId: string, id: string, body: U
     ),
   );
   if (rows.length === 0) throw notFound('tag.not_found');
+  if (from.synced && body.name !== undefined && body.name !== current.name) await enqueuePush(tx, workspaceId);
   return getCatalogTag(tx, workspaceId, id);
 }
 
@@ -161,9 +221,15 @@ export async function updateTag(tx: Tx, workspaceId: string, id: string, body: U
  * whole tag rather than one `tag.removed` per holder; the history keeps the tag's name.
  */
 export async function deleteTag(tx: Tx, workspaceId: string, id: string): Promise<void> {
-  const rows = await tx.query('DELETE FROM tags WHERE workspace_id = $1 AND id = $2 RETURNING id', [workspaceId, id]);
-  if (rows.length === 0) throw notFound('tag.not_found');
+  const rows = await tx.query<{ wecom_tag_id: string | null }>(
+    'DELETE FROM tags WHERE workspace_id = $1 AND id = $2 RETURNING wecom_tag_id',
+    [workspaceId, id],
+  );
+  const deleted = rows[0];
+  if (!deleted) throw notFound('tag.not_found');
   await emit(tx, 'tag.deleted', { tagId: id });
+  // Deleting the corp tag takes it from every contact in WeCom, as deleting it here took it from every customer.
+  if (deleted.wecom_tag_id) await enqueuePush(tx, workspaceId, { kind: 'tag', wecomId: deleted.wecom_tag_id });
 }
 
 /**

@@ -119,3 +119,13 @@ test('every member of a segment is tagged and untagged in one call, audited, and
   expect(removed.body).toMatchObject({ matched: 3, changed: 3 });
   expect((await owner.get(`/api/tags/${tag.body.id}`)).body.customerCount).toBe(0);
 });
+
+test('a WeCom corp tag sync is refused while the workspace has no WeCom customer-contact secret', async () => {
+  const refused = await owner.post('/api/tags/wecom-sync', {});
+  expect([refused.status, refused.body.error.code]).toEqual([409, 'tag.wecom_not_configured']);
+  expect((await owner.get('/api/tags/wecom-sync')).body).toMatchObject({
+    state: 'idle',
+    lastFinishedAt: null,
+    lastStatus: null,
+  });
+});

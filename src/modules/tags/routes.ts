@@ -15,6 +15,7 @@ import {
   type TagSource,
   UpdateTagBody,
   UpdateTagGroupBody,
+  WecomTagSync,
 } from '../../contracts/tags.ts';
 import type { Tx } from '../../platform/db/index.ts';
 import type { RequestContext, RouteRegistrar } from '../../platform/http/routes.ts';
@@ -34,6 +35,7 @@ import {
   updateTagGroup,
 } from './catalog.ts';
 import { customerTags, getTag, tagCustomers, untagCustomers } from './tagging.ts';
+import { requestSyncByHand, syncStatus } from './wecom.ts';
 
 const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 const CustomerTagParams = Type.Object({ id: Uuid, tagId: Uuid }, { additionalProperties: false });
@@ -146,6 +148,33 @@ async function outOfScopeEntries(ctx: RequestContext, body: BulkTagBody, inScope
 }
 
 export function tagRoutes(r: RouteRegistrar): void {
+  r.route({
+    method: 'GET',
+    url: '/api/tags/wecom-sync',
+    summary: '企业微信标签同步状态 / Whether a WeCom corp tag sync is queued or running, and how the last one went',
+    tags: ['tags'],
+    permission: 'tag.read',
+    response: WecomTagSync,
+    handler: (ctx) => syncStatus(ctx.tx, ctx.workspaceId, ctx.locale),
+  });
+  r.route({
+    method: 'POST',
+    url: '/api/tags/wecom-sync',
+    summary: '同步企业微信标签 / Read WeCom’s corp tags again and bring the synced groups up to date',
+    description:
+      'Queues a sync (joining one already queued) and answers at once with its state; the sync itself runs as a ' +
+      'job. 409 `tag.wecom_not_configured` while the workspace has no WeCom customer-contact secret.',
+    tags: ['tags'],
+    permission: 'tag.manage',
+    audit: { action: 'tag.wecom_sync', targetType: 'workspace' },
+    response: WecomTagSync,
+    status: 202,
+    handler: async (ctx) => {
+      ctx.audit.targetId = ctx.workspaceId;
+      await requestSyncByHand(ctx.tx, ctx.workspaceId, ctx.now());
+      return syncStatus(ctx.tx, ctx.workspaceId, ctx.locale);
+    },
+  });
   r.route({
     method: 'GET',
     url: '/api/tag-groups',

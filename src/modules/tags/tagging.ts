@@ -9,13 +9,14 @@ export interface TagRow {
   id: string;
   name: string;
   rule: Record<string, unknown> | null;
+  archived_at: Date | null;
 }
 
 export async function getTag(tx: Tx, workspaceId: string, tagId: string): Promise<TagRow> {
-  const rows = await tx.query<TagRow>('SELECT id, name, rule FROM tags WHERE workspace_id = $1 AND id = $2', [
-    workspaceId,
-    tagId,
-  ]);
+  const rows = await tx.query<TagRow>(
+    'SELECT id, name, rule, archived_at FROM tags WHERE workspace_id = $1 AND id = $2',
+    [workspaceId, tagId],
+  );
   const tag = rows[0];
   if (!tag) throw notFound('tag.not_found');
   return tag;
@@ -36,6 +37,8 @@ export async function tagCustomers(
 ): Promise<string[]> {
   const tag = await getTag(tx, workspaceId, tagId);
   if (tag.rule && source !== 'rule') throw conflict('tag.rule_managed', { name: tag.name });
+  // Deleted in WeCom: its customers keep it for history, nobody new gets it.
+  if (tag.archived_at && source !== 'rule') throw conflict('tag.archived', { name: tag.name });
   if (customerIds.length === 0) return [];
   const rows = await tx.query<{ customer_id: string }>(
     `WITH changed AS (

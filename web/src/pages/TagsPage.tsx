@@ -1,14 +1,17 @@
 // Tag management: tag groups and their tags with member counts. tag.manage creates, renames, recolours, moves and
 // deletes; tags kept by an auto-tag rule show that rule read-only in the segment rule editor. tag.apply adds a tag
-// to (or removes it from) a list of customers uploaded as a file or pasted: customer ids and phone numbers.
+// to (or removes it from) a list of customers uploaded as a file or pasted: customer ids and phone numbers. Groups
+// synced with WeCom's corp tags (企业客户标签) carry a WeCom badge; "同步企业微信标签" reads WeCom's list again.
 import {
   DeleteOutlined,
   EditOutlined,
   EyeOutlined,
   PlusOutlined,
+  SyncOutlined,
   ThunderboltOutlined,
   UploadOutlined,
   UsergroupAddOutlined,
+  WechatWorkOutlined,
 } from '@ant-design/icons';
 import {
   Tag as AntTag,
@@ -25,15 +28,16 @@ import {
   Select,
   Skeleton,
   Space,
+  Switch,
   Table,
   type TableColumnsType,
   Tooltip,
   Typography,
   Upload,
 } from 'antd';
-import { useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BulkTagResult, Tag, TagGroup } from '../../../src/contracts/tags.ts';
+import type { BulkTagResult, Tag, TagGroup, WecomTagSync } from '../../../src/contracts/tags.ts';
 import { api, newIdempotencyKey } from '../api.ts';
 import { formatTime } from '../format.ts';
 import { PageHeader } from '../layout/PageHeader.tsx';
@@ -86,9 +90,17 @@ export default function TagsPage() {
       title: t('tags.name'),
       dataIndex: 'name',
       render: (name: string, tag) => (
-        <AntTag color={tag.color ?? 'green'} className="tag-name">
-          {name}
-        </AntTag>
+        <Space size={4}>
+          <AntTag color={tag.color ?? 'green'} className="tag-name">
+            {name}
+          </AntTag>
+          {tag.wecomTagId && (
+            <Tooltip title={t('tags.wecomTagHint')}>
+              <WechatWorkOutlined className="wecom-badge" aria-label={t('tags.wecom')} data-testid="wecom-tag" />
+            </Tooltip>
+          )}
+          {tag.archivedAt && <AntTag>{t('tags.wecomDeleted')}</AntTag>}
+        </Space>
       ),
     },
     {
@@ -166,11 +178,14 @@ export default function TagsPage() {
         title={t('nav.tags')}
         description={t('tags.description')}
         extra={
-          canManage && (
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => setGroupDialog({ mode: 'create' })}>
-              {t('tags.newGroup')}
-            </Button>
-          )
+          <Space>
+            <WecomSyncButton canStart={canManage} onSynced={catalogue.reload} />
+            {canManage && (
+              <Button type="primary" icon={<PlusOutlined />} onClick={() => setGroupDialog({ mode: 'create' })}>
+                {t('tags.newGroup')}
+              </Button>
+            )}
+          </Space>
         }
       />
       {catalogue.loading && catalogue.groups.length === 0 ? (
@@ -190,6 +205,16 @@ export default function TagsPage() {
               title={
                 <Space>
                   <span>{group.name}</span>
+                  {group.wecomSync && (
+                    <Tooltip
+                      title={group.source === 'wecom' ? t('tags.wecomGroupFromWecom') : t('tags.wecomGroupHint')}
+                    >
+                      <AntTag color="blue" icon={<WechatWorkOutlined />} data-testid="wecom-group">
+                        {t('tags.wecom')}
+                      </AntTag>
+                    </Tooltip>
+                  )}
+                  {group.archivedAt && <AntTag>{t('tags.wecomDeleted')}</AntTag>}
                   <Typography.Text type="secondary" className="small-text">
                     {t('tags.tagCount', { count: group.tags.length })}
                   </Typography.Text>
@@ -279,15 +304,15 @@ export default function TagsPage() {
 function GroupModal({ dialog, onClose, onSaved }: { dialog: GroupDialog; onClose(): void; onSaved(): void }) {
   const { t } = useTranslation();
   const showError = useApiError();
-  const [form] = Form.useForm<{ name: string }>();
+  const [form] = Form.useForm<{ name: string; wecomSync: boolean }>();
   const [saving, setSaving] = useState(false);
   const [key] = useState(newIdempotencyKey);
 
-  const submit = async ({ name }: { name: string }) => {
+  const submit = async ({ name, wecomSync }: { name: string; wecomSync: boolean }) => {
     setSaving(true);
     try {
-      if (dialog.mode === 'create') await api.createTagGroup({ name: name.trim() }, key);
-      else await api.updateTagGroup(dialog.group.id, { name: name.trim() });
+      if (dialog.mode === 'create') await api.createTagGroup({ name: name.trim(), wecomSync }, key);
+      else await api.updateTagGroup(dialog.group.id, { name: name.trim(), wecomSync });
       onSaved();
     } catch (error) {
       showError(error);
@@ -309,7 +334,10 @@ function GroupModal({ dialog, onClose, onSaved }: { dialog: GroupDialog; onClose
         form={form}
         layout="vertical"
         name="tagGroup"
-        initialValues={{ name: dialog.mode === 'rename' ? dialog.group.name : '' }}
+        initialValues={{
+          name: dialog.mode === 'rename' ? dialog.group.name : '',
+          wecomSync: dialog.mode === 'rename' ? dialog.group.wecomSync : false,
+        }}
         onFinish={submit}
       >
         <Form.Item
@@ -319,8 +347,72 @@ function GroupModal({ dialog, onClose, onSaved }: { dialog: GroupDialog; onClose
         >
           <Input maxLength={32} autoFocus />
         </Form.Item>
+        <Form.Item name="wecomSync" label={t('tags.wecomSync')} valuePropName="checked" extra={t('tags.wecomSyncHint')}>
+          <Switch disabled={dialog.mode === 'rename' && dialog.group.archivedAt !== null} />
+        </Form.Item>
       </Form>
     </Modal>
+  );
+}
+
+/**
+ * "同步企业微信标签" with when the last sync finished and what it did (or why it failed). While a sync is queued or
+ * running the state is read again every two seconds; the catalogue reloads when it is done.
+ */
+function WecomSyncButton({ canStart, onSynced }: { canStart: boolean; onSynced(): void }) {
+  const { t } = useTranslation();
+  const showError = useApiError();
+  const [sync, setSync] = useState<WecomTagSync | null>(null);
+  const busy = sync !== null && sync.state !== 'idle';
+
+  const load = useCallback(() => {
+    api.wecomTagSync().then(setSync, showError);
+  }, [showError]);
+  useEffect(() => load(), [load]);
+  useEffect(() => {
+    if (!busy) return;
+    const timer = setInterval(() => {
+      api.wecomTagSync().then((next) => {
+        setSync(next);
+        if (next.state === 'idle') onSynced();
+      }, showError);
+    }, 2000);
+    return () => clearInterval(timer);
+  }, [busy, onSynced, showError]);
+
+  const start = async () => {
+    try {
+      setSync(await api.startWecomTagSync());
+    } catch (error) {
+      showError(error);
+    }
+  };
+
+  const result = sync?.lastResult;
+  const summary =
+    sync?.lastStatus === 'failed'
+      ? t('tags.wecomSyncFailed', { message: sync.lastError?.message ?? '' })
+      : result
+        ? t('tags.wecomSyncResult', {
+            created: result.groups.created + result.tags.created,
+            updated: result.groups.linked + result.tags.linked + result.groups.renamed + result.tags.renamed,
+            archived: result.groups.archived + result.tags.archived,
+          })
+        : null;
+  return (
+    <Space data-testid="wecom-sync">
+      {sync?.lastFinishedAt && (
+        <Typography.Text type={sync.lastStatus === 'failed' ? 'danger' : 'secondary'} className="small-text">
+          {t('tags.wecomSyncLast', { at: formatTime(sync.lastFinishedAt) })}
+          {summary ? ` · ${summary}` : ''}
+        </Typography.Text>
+      )}
+      {canStart && (
+        <Button icon={<SyncOutlined spin={busy} />} loading={false} disabled={busy} onClick={() => void start()}>
+          {busy ? t('tags.wecomSyncing') : t('tags.wecomSyncButton')}
+        </Button>
+      )}
+    </Space>
   );
 }
 
@@ -350,6 +442,8 @@ function TagModal({
     dialog.mode === 'create'
       ? { name: '', groupId: dialog.groupId, color: null }
       : { name: dialog.tag.name, groupId: dialog.tag.groupId, color: dialog.tag.color };
+  // WeCom cannot move a corp tag between groups: a synced tag stays where it is.
+  const synced = dialog.mode === 'edit' && groups.some((g) => g.id === dialog.tag.groupId && g.wecomSync);
 
   const submit = async (values: TagForm) => {
     setSaving(true);
@@ -382,8 +476,13 @@ function TagModal({
         >
           <Input maxLength={32} autoFocus />
         </Form.Item>
-        <Form.Item name="groupId" label={t('tags.group')}>
-          <Select options={groups.map((group) => ({ value: group.id, label: group.name }))} />
+        <Form.Item name="groupId" label={t('tags.group')} extra={synced ? t('tags.wecomNoMove') : undefined}>
+          <Select
+            disabled={synced}
+            options={groups
+              .filter((group) => !group.wecomSync || dialog.mode === 'create' || group.id === initial.groupId)
+              .map((group) => ({ value: group.id, label: group.name }))}
+          />
         </Form.Item>
         <Form.Item
           name="color"
