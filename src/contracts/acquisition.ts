@@ -103,6 +103,8 @@ const ImageByMedia = Type.Object(
   { kind: Type.Literal('image'), mediaId: Type.String({ minLength: 1, maxLength: 256 }) },
   strict,
 );
+/** An image of the media library (素材库): Siyu keeps WeCom's media id for it fresh (see the README). */
+const ImageByAsset = Type.Object({ kind: Type.Literal('image'), assetId: Uuid }, strict);
 const LinkCard = Type.Object(
   {
     kind: Type.Literal('link'),
@@ -119,12 +121,33 @@ const MiniProgramCard = Type.Object(
     title: Type.String({ minLength: 1, maxLength: 64 }),
     appId: Type.String({ pattern: '^wx[0-9a-zA-Z]{16}$' }),
     page: Type.String({ minLength: 1, maxLength: 256 }),
-    /** The cover's media id (素材 uploaded to WeCom; temporary media lasts 3 days, see the README). */
+    /**
+     * The cover as a raw WeCom media id, uploaded elsewhere: temporary media last 3 days, after which WeCom refuses
+     * the card. Kept for compatibility; `picAssetId` (an image of the media library) does not expire.
+     */
     picMediaId: Type.String({ minLength: 1, maxLength: 256 }),
   },
   strict,
 );
-export const WelcomeAttachment = Type.Union([ImageByUrl, ImageByMedia, LinkCard, MiniProgramCard]);
+/** A mini-program card whose cover is an image of the media library (5:4, e.g. 520×416, reads best). */
+const MiniProgramCardByAsset = Type.Object(
+  {
+    kind: Type.Literal('miniprogram'),
+    title: MiniProgramCard.properties.title,
+    appId: MiniProgramCard.properties.appId,
+    page: MiniProgramCard.properties.page,
+    picAssetId: Uuid,
+  },
+  strict,
+);
+export const WelcomeAttachment = Type.Union([
+  ImageByUrl,
+  ImageByMedia,
+  ImageByAsset,
+  LinkCard,
+  MiniProgramCard,
+  MiniProgramCardByAsset,
+]);
 export type WelcomeAttachment = Static<typeof WelcomeAttachment>;
 
 export const WelcomeMessage = Type.Object(

@@ -1,7 +1,7 @@
 // Request and response shapes of the WeCom connector (settings, security log, inbox) and the payloads of the domain
 // events it publishes, shared by the server, the console and the modules that react to those events.
 import { type Static, Type } from '@sinclair/typebox';
-import { PageQuery, Timestamp } from './foundation.ts';
+import { PageQuery, Timestamp, Uuid } from './foundation.ts';
 
 /** WeCom's production API; a workspace may point at the simulator instead (tests, the demo). */
 export const WECOM_PRODUCTION_API = 'https://qyapi.weixin.qq.com';
@@ -143,6 +143,45 @@ export const WeComInboxQuery = Type.Object(
   { additionalProperties: false },
 );
 export type WeComInboxQuery = Static<typeof WeComInboxQuery>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// The media library (素材库): images kept by Siyu, each with its current WeCom media id (see the README).
+
+/** WeCom takes images of at most 10 MB, JPG or PNG only; the library takes no more. */
+export const MEDIA_MAX_BYTES = 10 * 1024 * 1024;
+export const MEDIA_CONTENT_TYPES = ['image/jpeg', 'image/png'] as const;
+export type MediaContentType = (typeof MEDIA_CONTENT_TYPES)[number];
+
+export const MediaAsset = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  /** From the file's first bytes, whatever its name or declared type said. */
+  contentType: Type.Union(MEDIA_CONTENT_TYPES.map((t) => Type.Literal(t))),
+  size: Type.Integer(),
+  sha256: Type.String(),
+  /** The current WeCom temporary media id; null until first needed (or after a change of corp). */
+  wecomMediaId: Type.Union([Type.String(), Type.Null()]),
+  wecomUploadedAt: Type.Union([Timestamp, Type.Null()]),
+  /** WeCom's 3 days after the upload; Siyu uploads again before (2.5 days) while something uses the image. */
+  wecomExpiresAt: Type.Union([Timestamp, Type.Null()]),
+  /** Welcome messages and other content naming the image. */
+  uses: Type.Integer(),
+  /** The same bytes were already in the library: this upload answered that image instead of a copy. */
+  existing: Type.Boolean(),
+  createdAt: Timestamp,
+});
+export type MediaAsset = Static<typeof MediaAsset>;
+
+export const MediaUploadQuery = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+export type MediaUploadQuery = Static<typeof MediaUploadQuery>;
+
+export const MediaListQuery = Type.Object(PageQuery, { additionalProperties: false });
+export type MediaListQuery = Static<typeof MediaListQuery>;
+
+export const MediaContentFile = Type.String({ format: 'binary', description: 'image/jpeg or image/png' });
 
 // ---------------------------------------------------------------------------------------------------------------
 // Domain events. Every payload carries the corp, WeCom's CreateTime and the inbox row it came from.

@@ -54,6 +54,7 @@ import type {
   WecomTagSync,
 } from '../../src/contracts/tags.ts';
 import type { CustomerTraits } from '../../src/contracts/traits.ts';
+import type { MediaAsset } from '../../src/contracts/wecom.ts';
 import { currentLanguage } from './i18n.ts';
 
 export type JobQuery = Static<typeof JobListQuery>;
@@ -307,6 +308,14 @@ export const api = {
     idempotencyKey = newIdempotencyKey(),
   ) => uploadFile<DataImport>('/api/imports', { kind, filename: file.name }, file, idempotencyKey, onProgress),
   listImports: (query: PageParams) => request<Page<DataImport>>('GET', '/api/imports', { query }),
+  /** Adds an image (JPG/PNG, ≤ 10 MB) to the media library; the same bytes again answer the image already there. */
+  uploadMedia: (file: File, onProgress: (percent: number) => void, idempotencyKey = newIdempotencyKey()) =>
+    uploadFile<MediaAsset>('/api/wecom/media', { name: file.name }, file, idempotencyKey, onProgress),
+  listMedia: (query: PageParams) => request<Page<MediaAsset>>('GET', '/api/wecom/media', { query }),
+  getMedia: (id: string) => request<MediaAsset>('GET', `/api/wecom/media/${encodeURIComponent(id)}`),
+  deleteMedia: (id: string) => request<void>('DELETE', `/api/wecom/media/${encodeURIComponent(id)}`),
+  /** The image itself, for <img>: the session cookie goes with it. */
+  mediaContentUrl: (id: string) => `/api/wecom/media/${encodeURIComponent(id)}/content`,
   getImport: (id: string) => request<DataImport>('GET', `/api/imports/${encodeURIComponent(id)}`),
   importErrors: (id: string, query: PageParams) =>
     request<Page<ImportRowError>>('GET', `/api/imports/${encodeURIComponent(id)}/errors`, { query }),

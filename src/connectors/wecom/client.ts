@@ -69,6 +69,23 @@ export type WelcomeAttachment =
   | { kind: 'video'; mediaId: string }
   | { kind: 'file'; mediaId: string };
 
+/** Kinds of temporary media (临时素材); each lasts 3 days from its upload. */
+export type MediaType = 'image' | 'voice' | 'video' | 'file';
+
+/** A file to upload: WeCom takes it as the `media` part of a multipart/form-data body. */
+export interface MediaFile {
+  filename: string;
+  contentType: string;
+  data: Uint8Array;
+}
+
+export interface UploadedMedia {
+  type: MediaType;
+  mediaId: string;
+  /** Unix seconds of the upload; the media id stops working 3 days later. */
+  createdAt: number;
+}
+
 export interface CorpTag {
   id: string;
   name: string;
@@ -200,6 +217,10 @@ export interface WeComClient {
   getContactWay(configId: string): Promise<ContactWay>;
   deleteContactWay(configId: string): Promise<void>;
   sendWelcomeMessage(input: { welcomeCode: string; text?: string; attachments?: WelcomeAttachment[] }): Promise<void>;
+  /** media/upload: a temporary media id (3 days) for image, video and file attachments and mini-program covers. */
+  uploadMedia(type: MediaType, file: MediaFile): Promise<UploadedMedia>;
+  /** media/uploadimg: a permanent image URL (jpg/png up to 2 MB) for link cards' picurl and image pic_url. */
+  uploadImage(file: MediaFile): Promise<{ url: string }>;
   getCorpTags(filter?: { tagIds?: string[]; groupIds?: string[] }): Promise<CorpTagGroup[]>;
   addCorpTags(input: {
     groupId?: string;
@@ -316,6 +337,8 @@ type Json = Record<string, unknown>;
 interface CallOptions {
   query?: Record<string, string>;
   body?: unknown;
+  /** A file sent as multipart/form-data (field `media`) instead of a JSON body. */
+  file?: MediaFile;
   /**
    * Whether sending the request twice does no harm. Reads are; so are updates and deletes by id, and a welcome
    * message (its code works once). A creation is not: after a timeout it may have happened, so it is retried only
@@ -367,6 +390,16 @@ function attachmentOut(a: WelcomeAttachment): Json {
   }
   return { msgtype: a.kind, [a.kind]: { media_id: a.mediaId } };
 }
+
+/** The multipart body WeCom's media APIs take: one part named `media` with the file's name, type and length. */
+function formOf(file: MediaFile): FormData {
+  const form = new FormData();
+  // A copy as a plain ArrayBuffer-backed view: Blob takes no view over a shared buffer.
+  form.append('media', new Blob([new Uint8Array(file.data)], { type: file.contentType }), file.filename);
+  return form;
+}
+
+const MEDIA_TYPES: readonly string[] = ['image', 'voice', 'video', 'file'];
 
 const attachmentsOut = (attachments: WelcomeAttachment[] | undefined) => attachments?.map(attachmentOut);
 
@@ -472,8 +505,9 @@ export function createWeComClient(options: WeComClientOptions): WeComClient {
     try {
       res = await fetchImpl(url, {
         method,
+        // A FormData body gets its multipart content type (with the boundary) from fetch itself.
         headers: call.body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' },
-        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        body: call.file ? formOf(call.file) : call.body === undefined ? undefined : JSON.stringify(call.body),
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
@@ -638,6 +672,21 @@ export function createWeComClient(options: WeComClientOptions): WeComClient {
         },
         true,
       );
+    },
+    async uploadMedia(type, file) {
+      // A retry after a timeout may leave a second copy in WeCom: harmless, temporary media expire on their own.
+      const r = await call('POST', 'media/upload', { query: { type }, file, idempotent: true });
+      const answered = str(r.type);
+      return {
+        type: (MEDIA_TYPES.includes(answered) ? answered : type) as MediaType,
+        mediaId: str(r.media_id),
+        // WeCom answers created_at as a string of Unix seconds.
+        createdAt: num(r.created_at),
+      };
+    },
+    async uploadImage(file) {
+      const r = await call('POST', 'media/uploadimg', { file, idempotent: true });
+      return { url: str(r.url) };
     },
     async getCorpTags(filter) {
       const r = await post(

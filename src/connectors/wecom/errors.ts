@@ -47,6 +47,13 @@ export const ERRCODES: Readonly<Record<number, string>> = {
   40050: 'wecom.invalid_chat_id', // chatid不存在
   86001: 'wecom.invalid_chat_id', // 参数 chatid 不合法
   86003: 'wecom.invalid_chat_id', // 参数 chatid 不存在
+  40004: 'wecom.invalid_media_file', // 不合法的媒体文件类型: image media must be jpg or png
+  40005: 'wecom.invalid_media_type', // 不合法的type参数 (image, voice, video, file)
+  40006: 'wecom.invalid_media_size', // 不合法的文件大小
+  40009: 'wecom.invalid_media_size', // 上传图片大小不是有效值 (5 B to 10 MB; 2 MB for uploadimg)
+  40011: 'wecom.invalid_media_size', // 上传视频大小不是有效值
+  44001: 'wecom.empty_media', // 多媒体文件为空
+  40007: 'wecom.invalid_media_id', // 不合法的media_id参数: unknown, or temporary media older than 3 days
   45009: 'wecom.rate_limited', // 接口调用超过限制
   45033: 'wecom.rate_limited', // 接口并发调用超过限制
 };

@@ -3,6 +3,12 @@
 import { Type } from '@sinclair/typebox';
 import { page } from '../../contracts/foundation.ts';
 import {
+  MEDIA_CONTENT_TYPES,
+  MEDIA_MAX_BYTES,
+  MediaAsset,
+  MediaContentFile,
+  MediaListQuery,
+  MediaUploadQuery,
   type SettingsSaved,
   WeComCheckResult,
   WeComInboxItem,
@@ -27,6 +33,7 @@ import {
 } from './callback.ts';
 import { createWeComClient, TokenCache } from './client.ts';
 import { listInbox } from './inbox.ts';
+import { assetContent, deleteAsset, getAsset, listAssets, uploadAsset } from './media.ts';
 import { loadSettings, publicSettings, saveSettings } from './settings.ts';
 
 /** WeCom's events are a few hundred bytes; this leaves room for any callback WeCom sends to the same URL. */
@@ -46,6 +53,7 @@ const VerifyQuery = Type.Object(
   { additionalProperties: false },
 );
 const EventQuery = Type.Object(signed, { additionalProperties: false });
+const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
 
 async function slugOf(tx: Tx, workspaceId: string): Promise<string> {
   const rows = await tx.query<{ slug: string }>('SELECT slug FROM workspaces WHERE id = $1', [workspaceId]);
@@ -189,5 +197,70 @@ export function wecomRoutes(r: RouteRegistrar): void {
     query: WeComInboxQuery,
     response: page(WeComInboxItem),
     handler: (ctx, { query }) => listInbox(ctx.tx, ctx.workspaceId, query),
+  });
+
+  // The media library (素材库): see media.ts and the README.
+  r.route({
+    method: 'POST',
+    url: '/api/wecom/media',
+    summary: '上传图片到素材库 / Add an image to the media library',
+    description:
+      'The body is the image itself (JPG or PNG, told by its bytes whatever the Content-Type says, at most 10 MB, ' +
+      'WeCom’s limit); `name` comes in the query. The same bytes uploaded again answer the image already there ' +
+      '(`existing: true`). Refused: another format (400 wecom.media_unsupported), an empty body (400 ' +
+      'wecom.media_empty), more than 10 MB (413). WeCom’s media id follows when something first uses the image.',
+    tags: ['wecom'],
+    permission: 'media.manage',
+    audit: { action: 'wecom.media_upload', targetType: 'media_asset' },
+    upload: { maxBytes: MEDIA_MAX_BYTES, contentTypes: [...MEDIA_CONTENT_TYPES, 'application/octet-stream'] },
+    query: MediaUploadQuery,
+    body: FileBody,
+    response: MediaAsset,
+    status: 201,
+    handler: (ctx, { query, body }) =>
+      uploadAsset(ctx.tx, ctx.workspaceId, { name: query.name, data: body, createdBy: ctx.actor.id }, ctx.now()),
+  });
+  r.route({
+    method: 'GET',
+    url: '/api/wecom/media',
+    summary: '素材库图片 / Images of the media library, newest first',
+    tags: ['wecom'],
+    permission: 'media.read',
+    query: MediaListQuery,
+    response: page(MediaAsset),
+    handler: (ctx, { query }) => listAssets(ctx.tx, ctx.workspaceId, query),
+  });
+  r.route({
+    method: 'GET',
+    url: '/api/wecom/media/:id',
+    summary: '一张素材图片 / One image of the media library',
+    tags: ['wecom'],
+    permission: 'media.read',
+    params: IdParams,
+    response: MediaAsset,
+    handler: (ctx, { params }) => getAsset(ctx.tx, ctx.workspaceId, params.id),
+  });
+  r.route({
+    method: 'GET',
+    url: '/api/wecom/media/:id/content',
+    summary: '素材图片文件 / The image file itself (thumbnails in the console)',
+    tags: ['wecom'],
+    permission: 'media.read',
+    params: IdParams,
+    response: MediaContentFile,
+    handler: (ctx, { params }) => assetContent(ctx.tx, ctx.workspaceId, params.id),
+  });
+  r.route({
+    method: 'DELETE',
+    url: '/api/wecom/media/:id',
+    summary: '删除素材图片 / Delete an image nobody uses',
+    description:
+      'An image a welcome message or other content uses is refused: 409 wecom.media_in_use, its uses in details.',
+    tags: ['wecom'],
+    permission: 'media.manage',
+    audit: { action: 'wecom.media_delete', targetType: 'media_asset' },
+    params: IdParams,
+    response: null,
+    handler: (ctx, { params }) => deleteAsset(ctx.tx, ctx.workspaceId, params.id),
   });
 }

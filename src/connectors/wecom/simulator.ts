@@ -189,6 +189,27 @@ interface GroupMessage {
   }[];
   failList: string[];
 }
+/** A file uploaded through media/upload (temporary, 3 days) or media/uploadimg (a permanent image URL). */
+export interface SimMedia {
+  /** The media id, or for uploadimg the key in the image URL. */
+  id: string;
+  type: 'image' | 'voice' | 'video' | 'file';
+  filename: string;
+  contentType: string | null;
+  data: Buffer;
+  createdAtMs: number;
+  /** Temporary media stop working 3 days after the upload; uploadimg's URLs never do. */
+  temporary: boolean;
+}
+
+/** One part of a multipart/form-data body. */
+export interface FormPart {
+  name: string;
+  filename: string | null;
+  contentType: string | null;
+  data: Buffer;
+}
+
 export interface SentWelcome {
   welcomeCode: string;
   userId: string;
@@ -236,6 +257,72 @@ type Json = Record<string, unknown>;
 type Fields = Record<string, string | number | string[]>;
 
 const WELCOME_CODE_SECONDS = 20;
+/** Temporary media (media/upload) are valid for 3 days from their upload. */
+export const MEDIA_TTL_SECONDS = 3 * 24 * 3600;
+/** WeCom's media limits (上传的媒体文件限制): every file at least 5 bytes; images jpg/png. */
+const MEDIA_MIN_BYTES = 5;
+const MEDIA_MAX_BYTES: Readonly<Record<SimMedia['type'], number>> = {
+  image: 10 * 1024 * 1024,
+  voice: 2 * 1024 * 1024,
+  video: 10 * 1024 * 1024,
+  file: 20 * 1024 * 1024,
+};
+/** media/uploadimg: jpg/png up to 2 MB. */
+const UPLOADIMG_MAX_BYTES = 2 * 1024 * 1024;
+/** More than any WeCom API takes: a larger body is refused before it is held in memory. */
+const REQUEST_MAX_BYTES = 21 * 1024 * 1024;
+
+/** JPEG or PNG by their first bytes (WeCom looks at the content, not at the name or the declared type). */
+export function imageKind(data: Uint8Array): 'jpeg' | 'png' | null {
+  if (data.length >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'jpeg';
+  const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (data.length >= 8 && png.every((b, i) => data[i] === b)) return 'png';
+  return null;
+}
+
+/**
+ * Parses a multipart/form-data body (RFC 7578) into its parts; null when the content type has no boundary or the
+ * body does not follow it. Part data are kept as bytes, untouched.
+ */
+export function parseMultipart(body: Buffer, contentType: string): FormPart[] | null {
+  if (!/^multipart\/form-data\s*;/i.test(contentType)) return null;
+  const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const boundaryText = m?.[1] ?? m?.[2];
+  if (!boundaryText) return null;
+  const boundary = Buffer.from(`--${boundaryText}`);
+  const delimiter = Buffer.from(`\r\n--${boundaryText}`);
+  const parts: FormPart[] = [];
+  let pos = body.indexOf(boundary);
+  if (pos < 0) return null;
+  for (;;) {
+    pos += boundary.length;
+    if (body.subarray(pos, pos + 2).toString('latin1') === '--') return parts;
+    if (body.subarray(pos, pos + 2).toString('latin1') !== '\r\n') return null;
+    pos += 2;
+    const headerEnd = body.indexOf('\r\n\r\n', pos);
+    if (headerEnd < 0) return null;
+    const headers = new Map<string, string>();
+    for (const line of body.subarray(pos, headerEnd).toString('utf8').split('\r\n')) {
+      const colon = line.indexOf(':');
+      if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+    }
+    const next = body.indexOf(delimiter, headerEnd + 4);
+    if (next < 0) return null;
+    const disposition = headers.get('content-disposition') ?? '';
+    const param = (key: string) =>
+      new RegExp(`(?:^|;)\\s*${key}="([^"]*)"`, 'i').exec(disposition)?.[1] ??
+      new RegExp(`(?:^|;)\\s*${key}=([^;\\s]+)`, 'i').exec(disposition)?.[1] ??
+      null;
+    parts.push({
+      name: param('name') ?? '',
+      filename: param('filename'),
+      contentType: headers.get('content-type') ?? null,
+      data: body.subarray(headerEnd + 4, next),
+    });
+    pos = next + 2;
+  }
+}
+
 /** A customer may refuse an in-service transfer for 24 hours; after that it completes on its own. */
 const TRANSFER_WAIT_SECONDS = 24 * 3600;
 /** Members a group may reach through a join way's QR code before WeCom moves on to the next group. */
@@ -264,6 +351,9 @@ export class Simulator {
   archiveForward: { url: string; apiKey: string } | null = null;
   readonly archiveDeliveries: ArchiveDelivery[] = [];
   readonly appMessages: AppMessage[] = [];
+  /** Uploaded media by media id (media/upload) and permanent images by their URL key (media/uploadimg). */
+  readonly media = new Map<string, SimMedia>();
+  readonly images = new Map<string, SimMedia>();
   readonly deliveries: Delivery[] = [];
   /** gettoken calls answered, for tests of token caching. */
   tokenRequests = 0;
@@ -348,10 +438,20 @@ export class Simulator {
     res.end(JSON.stringify(body));
   }
 
-  private async readJson(req: IncomingMessage): Promise<Json | null> {
+  /** The request body, or null past REQUEST_MAX_BYTES (the rest is not read). */
+  private async readBody(req: IncomingMessage): Promise<Buffer | null> {
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > REQUEST_MAX_BYTES) return null;
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  private parseJson(raw: Buffer): Json | null {
+    const text = raw.toString('utf8');
     if (text.trim() === '') return {};
     try {
       const value = JSON.parse(text);
@@ -363,8 +463,19 @@ export class Simulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
-    const body = req.method === 'POST' ? await this.readJson(req) : {};
+    const raw = req.method === 'POST' ? await this.readBody(req) : Buffer.alloc(0);
+    if (raw === null) return this.send(res, 200, { errcode: 40006, errmsg: 'invalid file size' });
+    // The media APIs take multipart/form-data; every other API takes JSON.
+    const upload = url.pathname === '/cgi-bin/media/upload' || url.pathname === '/cgi-bin/media/uploadimg';
+    const body = upload ? {} : this.parseJson(raw);
     if (body === null) return this.send(res, 200, { errcode: 47001, errmsg: 'data format error' });
+    if (req.method === 'GET' && url.pathname.startsWith('/img/')) {
+      const image = this.images.get(url.pathname.slice('/img/'.length));
+      if (!image) return this.send(res, 404, { errcode: 404, errmsg: 'not found' });
+      res.writeHead(200, { 'content-type': image.contentType ?? 'application/octet-stream' });
+      res.end(image.data);
+      return;
+    }
     if (url.pathname.startsWith('/__sim/')) return this.control(req.method ?? 'GET', url, body, res);
     if (url.pathname.startsWith('/qr/')) {
       res.writeHead(200, { 'content-type': 'image/svg+xml' });
@@ -395,13 +506,81 @@ export class Simulator {
     if (api === 'message/send' && app !== 'app')
       return this.send(res, 200, { errcode: 48002, errmsg: 'api forbidden' });
     try {
-      const result = this.api(api, url, body);
+      const result = upload ? this.upload(api, url, raw, req.headers['content-type'] ?? '') : this.api(api, url, body);
       this.apiCalls.push({ api, body, errcode: 0 });
       this.send(res, 200, { errcode: 0, errmsg: 'ok', ...result });
     } catch (err) {
       if (!(err instanceof SimulatorError)) throw err;
       this.apiCalls.push({ api, body, errcode: err.errcode });
       this.send(res, 200, { errcode: err.errcode, errmsg: err.message });
+    }
+  }
+
+  /** media/upload and media/uploadimg: checks the file as WeCom does, stores it and answers its id or URL. */
+  private upload(api: string, url: URL, raw: Buffer, contentType: string): Json {
+    const type = url.searchParams.get('type') ?? '';
+    if (api === 'media/upload' && !Object.hasOwn(MEDIA_MAX_BYTES, type))
+      throw new SimulatorError(40005, `invalid type ${type}`);
+    const parts = parseMultipart(raw, contentType);
+    if (parts === null) throw new SimulatorError(47001, 'data format error: multipart/form-data expected');
+    const part = parts.find((p) => p.name === 'media' && p.filename !== null);
+    if (!part || part.data.length === 0) throw new SimulatorError(44001, 'empty media data');
+    const kind = api === 'media/upload' ? (type as SimMedia['type']) : 'image';
+    const max = api === 'media/upload' ? MEDIA_MAX_BYTES[kind] : UPLOADIMG_MAX_BYTES;
+    if (part.data.length < MEDIA_MIN_BYTES || part.data.length > max) {
+      const code = kind === 'image' ? 40009 : kind === 'video' ? 40011 : 40006;
+      throw new SimulatorError(code, `invalid ${kind} size ${part.data.length}`);
+    }
+    if (kind === 'image' && imageKind(part.data) === null) throw new SimulatorError(40004, 'invalid media type');
+    if (kind === 'video' && part.data.subarray(4, 8).toString('latin1') !== 'ftyp') {
+      throw new SimulatorError(40004, 'invalid media type: mp4 expected');
+    }
+    if (kind === 'voice' && part.data.subarray(0, 5).toString('latin1') !== '#!AMR') {
+      throw new SimulatorError(40004, 'invalid media type: amr expected');
+    }
+    const media: SimMedia = {
+      id: this.id(api === 'media/upload' ? '3' : '', api === 'media/upload' ? 63 : 32),
+      type: kind,
+      filename: part.filename ?? '',
+      contentType: part.contentType,
+      data: Buffer.from(part.data),
+      createdAtMs: this.now().getTime(),
+      temporary: api === 'media/upload',
+    };
+    if (api === 'media/uploadimg') {
+      this.images.set(media.id, media);
+      return { url: `${this.url}/img/${media.id}` };
+    }
+    this.media.set(media.id, media);
+    return { type: kind, media_id: media.id, created_at: String(Math.floor(media.createdAtMs / 1000)) };
+  }
+
+  /** Whether a media id would work now in WeCom: known, of this type, and (temporary media) not 3 days old. */
+  mediaUsable(mediaId: string, type: SimMedia['type']): boolean {
+    const media = this.media.get(mediaId);
+    return !!media && media.type === type && this.now().getTime() - media.createdAtMs < MEDIA_TTL_SECONDS * 1000;
+  }
+
+  /** Refuses attachments naming an unknown or expired media id, as send_welcome_msg and add_msg_template do. */
+  private checkAttachmentMedia(attachments: unknown[]): void {
+    for (const item of attachments) {
+      const a = (item ?? {}) as Json;
+      const msgtype = asString(a.msgtype);
+      const inner = (a[msgtype] ?? {}) as Json;
+      let mediaId: string;
+      let type: SimMedia['type'];
+      if (msgtype === 'image') {
+        if (inner.media_id === undefined && typeof inner.pic_url === 'string') continue;
+        mediaId = asString(inner.media_id);
+        type = 'image';
+      } else if (msgtype === 'miniprogram') {
+        mediaId = asString(inner.pic_media_id);
+        type = 'image';
+      } else if (msgtype === 'video' || msgtype === 'file') {
+        mediaId = asString(inner.media_id);
+        type = msgtype;
+      } else continue;
+      if (!this.mediaUsable(mediaId, type)) throw new SimulatorError(40007, `invalid media_id ${mediaId}`);
     }
   }
 
@@ -1313,6 +1492,7 @@ export class Simulator {
           throw new SimulatorError(40063, 'text or attachments are required');
         }
         if (attachments.length > 9) throw new SimulatorError(40058, 'at most 9 attachments');
+        this.checkAttachmentMedia(attachments);
         code.used = true;
         this.welcomeMessages.push({
           welcomeCode: code.code,
@@ -1579,6 +1759,7 @@ export class Simulator {
     if ((typeof text !== 'string' || text === '') && attachments.length === 0) {
       throw new SimulatorError(40063, 'text or attachments are required');
     }
+    this.checkAttachmentMedia(attachments);
     const recipients: GroupMessage['recipients'] = [];
     const failList: string[] = [];
     if (chatType === 'single') {
@@ -1774,6 +1955,7 @@ export class Simulator {
       messages: [...this.messages.values()],
       archive: this.archive,
       appMessages: this.appMessages,
+      media: [...this.media.values(), ...this.images.values()].map(({ data, ...m }) => ({ ...m, size: data.length })),
       welcomeMessages: this.welcomeMessages,
       deliveries: this.deliveries.map(summary),
     };

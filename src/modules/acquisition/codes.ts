@@ -4,7 +4,7 @@
 // through the code, by a job every minute (working hours, caps at midnight, resigned guides) and on every edit,
 // stored on the code, and pushed with update_contact_way in a job whenever it changed. Expired and deleted codes
 // have their contact ways deleted from WeCom by a job.
-import { WeComApiError, workspaceClient } from '../../connectors/wecom/index.ts';
+import { setMediaUses, WeComApiError, workspaceClient } from '../../connectors/wecom/index.ts';
 import type {
   ChannelCode,
   ChannelCodeBody,
@@ -29,9 +29,11 @@ import { getTag } from '../tags/index.ts';
 import { usableChannel } from './channels.ts';
 import { minutesOf, type PoolMember, rotate } from './rotation.ts';
 import { newState, workspaceInfo } from './shared.ts';
-import { checkWelcome } from './welcome.ts';
+import { assetIdsOf, checkWelcome } from './welcome.ts';
 
 export const PUSH_WAY_JOB = 'acquisition.push-way';
+/** How a code's welcome message names itself among the users of media library images. */
+const CODE_MEDIA_OWNER = 'acquisition.code';
 export const DELETE_WAY_JOB = 'acquisition.delete-way';
 /** WeCom keeps a contact way's remark to 30 characters. */
 const REMARK_MAX = 30;
@@ -446,6 +448,7 @@ export async function createCode(tx: Tx, workspaceId: string, body: ChannelCodeB
     ],
   );
   const id = (rows[0] as { id: string }).id;
+  await setMediaUses(tx, workspaceId, CODE_MEDIA_OWNER, id, assetIdsOf(body.welcome ?? null));
   await setPool(tx, workspaceId, id, body.guides);
   await addWay(tx, workspaceId, id, null);
   await recompute(tx, workspaceId, id, now, false);
@@ -520,6 +523,7 @@ export async function updateCode(
       now,
     ],
   );
+  if (body.welcome !== undefined) await setMediaUses(tx, workspaceId, CODE_MEDIA_OWNER, id, assetIdsOf(welcome));
   if (body.guides) await setPool(tx, workspaceId, id, body.guides);
   if (revive) {
     // The old states stay with the old (deleted) ways, so adds through old QR codes are still told apart.
@@ -561,6 +565,8 @@ export async function deleteCode(tx: Tx, workspaceId: string, id: string, now: D
     id,
     now,
   ]);
+  // A deleted code sends nothing more, so its images may leave the media library.
+  await setMediaUses(tx, workspaceId, CODE_MEDIA_OWNER, id, []);
   await removeWays(tx, workspaceId, 'code_id = $2', [id]);
 }
 

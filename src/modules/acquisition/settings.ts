@@ -1,10 +1,11 @@
 // The workspace's acquisition settings: the default welcome message for adds through no code of Siyu's (a guide's
 // personal QR code, a contact card, a paused code), off until an operator writes and enables one.
+import { setMediaUses } from '../../connectors/wecom/index.ts';
 import type { AcquisitionSettings, AcquisitionSettingsBody, WelcomeMessage } from '../../contracts/acquisition.ts';
 import type { Tx } from '../../platform/db/index.ts';
 import { badRequest } from '../../platform/errors.ts';
 import { workspaceInfo } from './shared.ts';
-import { checkWelcome } from './welcome.ts';
+import { assetIdsOf, checkWelcome } from './welcome.ts';
 
 export async function loadSettings(tx: Tx, workspaceId: string): Promise<AcquisitionSettings> {
   const rows = await tx.query<{
@@ -43,5 +44,6 @@ export async function saveSettings(
            updated_at = EXCLUDED.updated_at`,
     [workspaceId, enabled, message ? JSON.stringify(message) : null, now],
   );
+  await setMediaUses(tx, workspaceId, 'acquisition.default_welcome', workspaceId, assetIdsOf(message));
   return loadSettings(tx, workspaceId);
 }

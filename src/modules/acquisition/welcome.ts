@@ -3,11 +3,12 @@
 // purpose: one indexed read finds the code by the add's state (with the workspace's default and language in the
 // same statement), a unique row claims the welcome code, and the message is sent before anything else; the contact
 // is never looked up in WeCom first. Variables use the script library's syntax and renderer.
-import type { ContactAdded } from '../../connectors/wecom/index.ts';
-import { workspaceClient } from '../../connectors/wecom/index.ts';
+import type { ContactAdded, WelcomeAttachment as WeComAttachment } from '../../connectors/wecom/index.ts';
+import { ensureMediaId, MEDIA_USABLE_FOR_MS, WeComApiError, workspaceClient } from '../../connectors/wecom/index.ts';
 import {
   WELCOME_TEXT_MAX_BYTES,
   WELCOME_VARIABLES,
+  type WelcomeAttachment,
   type WelcomeListQuery,
   type WelcomeMessage,
   type WelcomePreview,
@@ -37,6 +38,49 @@ export function normalizeWelcomeText(text: string): string {
     const key = ALIASES.get(name);
     return key ? `{{${key}${fallback ?? ''}}}` : whole;
   });
+}
+
+/** The media library images a welcome message uses (images and mini-program covers named by asset). */
+export function assetIdsOf(message: WelcomeMessage | null): string[] {
+  const ids = (message?.attachments ?? []).flatMap((a) =>
+    'assetId' in a ? [a.assetId] : 'picAssetId' in a ? [a.picAssetId] : [],
+  );
+  return [...new Set(ids)];
+}
+
+/** WeCom's errcode for a media id it does not know (purged, expired, of another corp). */
+const INVALID_MEDIA_ID = 40007;
+
+/**
+ * The attachments as WeCom takes them: media library images become their current WeCom media id (normally fresh
+ * from the renewal job; uploaded now, once, when not). `replace` maps images to ids WeCom just refused.
+ */
+async function resolveAttachments(
+  tx: Tx,
+  workspaceId: string,
+  attachments: WelcomeAttachment[],
+  now: Date,
+  replace: ReadonlyMap<string, string>,
+): Promise<{ attachments: WeComAttachment[]; used: Map<string, string> }> {
+  const used = new Map<string, string>();
+  const mediaId = async (assetId: string) => {
+    const id = await ensureMediaId(tx, workspaceId, assetId, {
+      uploadedAfter: new Date(now.getTime() - MEDIA_USABLE_FOR_MS),
+      replace: replace.get(assetId) ?? null,
+      client: { timeoutMs: SEND_TIMEOUT_MS, retries: 1 },
+    });
+    used.set(assetId, id);
+    return id;
+  };
+  const out: WeComAttachment[] = [];
+  for (const a of attachments) {
+    if ('assetId' in a) out.push({ kind: 'image', mediaId: await mediaId(a.assetId) });
+    else if ('picAssetId' in a) {
+      const { picAssetId, ...card } = a;
+      out.push({ ...card, picMediaId: await mediaId(picAssetId) });
+    } else out.push(a);
+  }
+  return { attachments: out, used };
 }
 
 /** Refuses a welcome message WeCom would refuse or Siyu could not fill (400, each with its own code). */
@@ -200,11 +244,23 @@ export async function welcomeOnAdd(
   const text = await renderFor(tx, workspaceId, chosen.message.text, p.userId, p.externalUserId, locale);
   try {
     const client = await workspaceClient(tx, workspaceId, 'contact', { timeoutMs: SEND_TIMEOUT_MS, retries: 1 });
-    await client.sendWelcomeMessage({
-      welcomeCode: p.welcomeCode,
-      ...(text.trim() === '' ? {} : { text }),
-      ...(chosen.message.attachments.length > 0 ? { attachments: chosen.message.attachments } : {}),
-    });
+    const send = (attachments: WeComAttachment[]) =>
+      client.sendWelcomeMessage({
+        welcomeCode: p.welcomeCode as string,
+        ...(text.trim() === '' ? {} : { text }),
+        ...(attachments.length > 0 ? { attachments } : {}),
+      });
+    const addedNow = now();
+    let resolved = await resolveAttachments(tx, workspaceId, chosen.message.attachments, addedNow, new Map());
+    try {
+      await send(resolved.attachments);
+    } catch (err) {
+      // WeCom refused a media id Siyu held for fresh (dropped early, or the clocks differ): upload those images
+      // again and send once more. A refusal leaves the welcome code unused, and the window is 20 seconds.
+      if (!(err instanceof WeComApiError && err.errcode === INVALID_MEDIA_ID && resolved.used.size > 0)) throw err;
+      resolved = await resolveAttachments(tx, workspaceId, chosen.message.attachments, addedNow, resolved.used);
+      await send(resolved.attachments);
+    }
     await finish('sent', { text, sentAt: now() });
   } catch (err) {
     // WeCom's refusal, the network or a workspace without WeCom settings: the row says which.

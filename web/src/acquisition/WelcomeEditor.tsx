@@ -1,6 +1,7 @@
 // The welcome message a code (or the workspace's default) sends from WeCom's add callback: text with variables filled
 // from the customer's profile and the guide, and up to nine attachments (image, link card, mini-program card). The
 // byte counter follows WeCom's 4000-byte limit; the preview renders the text on the server as a guide would send it.
+// Images and mini-program covers come from the media library by default (WeCom's raw media ids expire in 3 days).
 import { DeleteOutlined, EyeOutlined, PlusOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Dropdown, Flex, Input, Select, Space, Typography } from 'antd';
 import type { TextAreaRef } from 'antd/es/input/TextArea';
@@ -17,6 +18,7 @@ import {
   WELCOME_VARIABLE_ALIASES,
   WELCOME_VARIABLE_KEYS,
 } from './labels.ts';
+import { MediaPicker } from './MediaPicker.tsx';
 
 export const EMPTY_WELCOME: WelcomeMessage = { text: '', attachments: [] };
 
@@ -25,21 +27,23 @@ export const byteLength = (text: string) => encoder.encode(text).length;
 
 /** A new attachment of a kind, with its required fields empty for the operator to fill. */
 function blank(kind: WelcomeAttachment['kind']): WelcomeAttachment {
-  if (kind === 'image') return { kind, picUrl: '' };
+  if (kind === 'image') return { kind, assetId: '' };
   if (kind === 'link') return { kind, title: '', url: '' };
-  return { kind, title: '', appId: '', page: '', picMediaId: '' };
+  return { kind, title: '', appId: '', page: '', picAssetId: '' };
 }
 
 /** Which required field of an attachment is still empty, for the form's validator (null when complete). */
 export function missingField(a: WelcomeAttachment): WelcomeAttachment['kind'] | null {
   const required =
     a.kind === 'image'
-      ? ['picUrl' in a ? a.picUrl : a.mediaId]
+      ? ['picUrl' in a ? a.picUrl : 'mediaId' in a ? a.mediaId : a.assetId]
       : a.kind === 'link'
         ? [a.title, a.url]
-        : [a.title, a.appId, a.page, a.picMediaId];
+        : [a.title, a.appId, a.page, 'picAssetId' in a ? a.picAssetId : a.picMediaId];
   return required.some((v) => !v.trim()) ? a.kind : null;
 }
+
+type ImageSource = 'library' | 'url' | 'media';
 
 export function WelcomeEditor({
   id,
@@ -192,24 +196,39 @@ function AttachmentCard({
   const w = 'acquisition.welcome.fields' as const;
   let body: ReactNode;
   if (a.kind === 'image') {
-    const byMedia = 'mediaId' in a;
+    const source: ImageSource = 'assetId' in a ? 'library' : 'mediaId' in a ? 'media' : 'url';
     body = (
-      <Flex gap={8}>
-        <Select<'url' | 'media'>
-          value={byMedia ? 'media' : 'url'}
+      <Flex vertical gap={8}>
+        <Select<ImageSource>
+          value={source}
           aria-label={t(`${w}.imageSource`)}
           className="acquisition-image-source"
           options={[
+            { value: 'library', label: t(`${w}.library`) },
             { value: 'url', label: t(`${w}.picUrl`) },
             { value: 'media', label: t(`${w}.mediaId`) },
           ]}
-          onChange={(source) =>
-            onChange(source === 'media' ? { kind: 'image', mediaId: '' } : { kind: 'image', picUrl: '' })
+          onChange={(next) =>
+            onChange(
+              next === 'library'
+                ? { kind: 'image', assetId: '' }
+                : next === 'media'
+                  ? { kind: 'image', mediaId: '' }
+                  : { kind: 'image', picUrl: '' },
+            )
           }
         />
-        {byMedia
-          ? field(t(`${w}.mediaId`), a.mediaId, (mediaId) => ({ kind: 'image', mediaId }))
-          : field(t(`${w}.picUrl`), a.picUrl, (picUrl) => ({ kind: 'image', picUrl }), 'https://')}
+        {'assetId' in a ? (
+          <MediaPicker
+            label={t(`${w}.library`)}
+            value={a.assetId}
+            onChange={(assetId) => onChange({ kind: 'image', assetId })}
+          />
+        ) : 'mediaId' in a ? (
+          field(t(`${w}.mediaId`), a.mediaId, (mediaId) => ({ kind: 'image', mediaId }))
+        ) : (
+          field(t(`${w}.picUrl`), a.picUrl, (picUrl) => ({ kind: 'image', picUrl }), 'https://')
+        )}
       </Flex>
     );
   } else if (a.kind === 'link') {
@@ -233,12 +252,41 @@ function AttachmentCard({
       </Flex>
     );
   } else {
+    const { title, appId, page } = a;
+    const card = { kind: a.kind, title, appId, page };
     body = (
       <Flex vertical gap={8}>
-        {field(t(`${w}.title`), a.title, (title) => ({ ...a, title }))}
-        {field(t(`${w}.appId`), a.appId, (appId) => ({ ...a, appId }), 'wx…')}
-        {field(t(`${w}.page`), a.page, (page) => ({ ...a, page }), 'pages/index/index')}
-        {field(t(`${w}.picMediaId`), a.picMediaId, (picMediaId) => ({ ...a, picMediaId }))}
+        {field(t(`${w}.title`), a.title, (next) => ({ ...a, title: next }))}
+        {field(t(`${w}.appId`), a.appId, (next) => ({ ...a, appId: next }), 'wx…')}
+        {field(t(`${w}.page`), a.page, (next) => ({ ...a, page: next }), 'pages/index/index')}
+        <Flex vertical gap={8}>
+          <Select<'library' | 'media'>
+            value={'picAssetId' in a ? 'library' : 'media'}
+            aria-label={t(`${w}.coverSource`)}
+            className="acquisition-image-source"
+            options={[
+              { value: 'library', label: t(`${w}.library`) },
+              { value: 'media', label: t(`${w}.picMediaId`) },
+            ]}
+            onChange={(next) =>
+              onChange(next === 'library' ? { ...card, picAssetId: '' } : { ...card, picMediaId: '' })
+            }
+          />
+          {'picAssetId' in a ? (
+            <MediaPicker
+              label={t(`${w}.miniprogramCover`)}
+              value={a.picAssetId}
+              onChange={(picAssetId) => onChange({ ...card, picAssetId })}
+            />
+          ) : (
+            field(t(`${w}.picMediaId`), a.picMediaId, (picMediaId) => ({ ...card, picMediaId }))
+          )}
+        </Flex>
+        {'picMediaId' in a && (
+          <Typography.Text type="warning" className="small-text">
+            {t(`${w}.picMediaIdExpires`)}
+          </Typography.Text>
+        )}
       </Flex>
     );
   }
