@@ -127,8 +127,19 @@ test('selected customers, a whole segment and an uploaded list are tagged, with 
   await page.goto(`${server.url}/segments/${segment.body.id}`);
   await page.getByRole('heading', { name: '上海客户' }).waitFor();
   const segmentPanel = page.getByTestId('bulk-tag');
-  await choose(page, segmentPanel, '选择标签', '名单导入');
-  await segmentPanel.getByRole('button', { name: '添加标签' }).click();
+  // Under a loaded machine the choice once did not stick (the tag list was still loading, and the button stayed
+  // disabled): choose again until the button takes it.
+  const addTag = segmentPanel.getByRole('button', { name: '添加标签' });
+  await expect
+    .poll(
+      async () => {
+        if (!(await addTag.isEnabled())) await choose(page, segmentPanel, '选择标签', '名单导入');
+        return addTag.isEnabled();
+      },
+      { timeout: 60_000, interval: 1_000 },
+    )
+    .toBe(true);
+  await addTag.click();
   await segmentPanel.getByTestId('bulk-tag-result').waitFor();
   const members = segment.body.memberCount;
   expect(await segmentPanel.getByTestId('bulk-tag-result').textContent()).toContain(
