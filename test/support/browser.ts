@@ -36,24 +36,42 @@ export async function newConsolePage(browser: Browser): Promise<{ page: Page; er
   return { page, errors };
 }
 
-/** Fills the login form the console shows a signed-out visitor, as the demo brand's owner. */
-export async function signIn(page: Page, server: TestServer): Promise<void> {
-  await page.getByLabel('工作空间').fill(server.owner.workspace);
-  await page.getByLabel('账号').fill(server.owner.login);
-  await page.getByLabel('密码').fill(server.owner.password);
+/** Where and as whom a browser test signs in to the console. */
+export interface ConsoleLogin {
+  url: string;
+  workspace: string;
+  login: string;
+  password: string;
+}
+
+/** Fills the login form the console shows a signed-out visitor. */
+async function fillLogin(page: Page, as: Omit<ConsoleLogin, 'url'>): Promise<void> {
+  await page.getByLabel('工作空间').fill(as.workspace);
+  await page.getByLabel('账号').fill(as.login);
+  await page.getByLabel('密码').fill(as.password);
   await page.getByRole('button', { name: '登录' }).click();
 }
 
-/** Opens `path` signed out, signs in as the owner and lands back on it. */
-export async function openSignedIn(
+/** Fills the login form as the demo brand's owner. */
+export async function signIn(page: Page, server: TestServer): Promise<void> {
+  await fillLogin(page, server.owner);
+}
+
+/** Opens `path` signed out, signs in as `as` and lands back on it. */
+export async function openSignedInAs(
   browser: Browser,
-  server: TestServer,
+  as: ConsoleLogin,
   path: string,
 ): Promise<{ page: Page; errors: string[] }> {
   const opened = await newConsolePage(browser);
-  await opened.page.goto(`${server.url}${path}`);
-  await signIn(opened.page, server);
+  await opened.page.goto(`${as.url}${path}`);
+  await fillLogin(opened.page, as);
   return opened;
+}
+
+/** Opens `path` signed out, signs in as the owner and lands back on it. */
+export function openSignedIn(browser: Browser, server: TestServer, path: string) {
+  return openSignedInAs(browser, { url: server.url, ...server.owner }, path);
 }
 
 /** Opens an antd select inside `scope` by its accessible name and clicks the option with that label. */

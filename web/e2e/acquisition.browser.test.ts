@@ -3,10 +3,10 @@
 // (through the simulator's control endpoint, as a scripted run would) and the add shows in the code's statistics
 // with the same figure the API gives, the customer carries the tag and the welcome message is recorded as sent. A
 // trackable link to the code is made and visited. Screenshots land in screenshots/.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startWorld, type World } from '../../src/modules/relationships/fixtures/world.ts';
-import { choose, launchBrowser, newConsolePage, screenshots } from '../../test/support/browser.ts';
+import { choose, launchBrowser, openSignedInAs, screenshots } from '../../test/support/browser.ts';
 
 let world: World;
 let browser: Browser;
@@ -24,15 +24,8 @@ afterAll(async () => {
   await world?.close();
 });
 
-async function signedIn(path: string): Promise<{ page: Page; errors: string[] }> {
-  const opened = await newConsolePage(browser);
-  await opened.page.goto(`${world.server.url}${path}`);
-  await opened.page.getByLabel('工作空间').fill(world.server.workspace);
-  await opened.page.getByLabel('账号').fill(world.server.owner.login);
-  await opened.page.getByLabel('密码').fill(world.server.owner.password);
-  await opened.page.getByRole('button', { name: '登录' }).click();
-  return opened;
-}
+const signedIn = (path: string) =>
+  openSignedInAs(browser, { url: world.server.url, workspace: world.server.workspace, ...world.server.owner }, path);
 
 interface ApiCode {
   id: string;

@@ -2,10 +2,10 @@
 // customer adds a guide in WeCom and the guide finds the welcome task with its script on their dashboard and finishes
 // it; the customer deletes the guide and the manager's bell leads to the churn notice; the customer's 360 page shows
 // the relationship; the SOP, transfers, churn and script pages open. Screenshots land in screenshots/.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startWorld, type World } from '../../src/modules/relationships/fixtures/world.ts';
-import { launchBrowser, newConsolePage, screenshots } from '../../test/support/browser.ts';
+import { launchBrowser, openSignedInAs, screenshots } from '../../test/support/browser.ts';
 
 let world: World;
 let browser: Browser;
@@ -20,15 +20,8 @@ afterAll(async () => {
   await world?.close();
 });
 
-async function signedIn(path: string, login: string, password: string): Promise<{ page: Page; errors: string[] }> {
-  const opened = await newConsolePage(browser);
-  await opened.page.goto(`${world.server.url}${path}`);
-  await opened.page.getByLabel('工作空间').fill(world.server.workspace);
-  await opened.page.getByLabel('账号').fill(login);
-  await opened.page.getByLabel('密码').fill(password);
-  await opened.page.getByRole('button', { name: '登录' }).click();
-  return opened;
-}
+const signedIn = (path: string, login: string, password: string) =>
+  openSignedInAs(browser, { url: world.server.url, workspace: world.server.workspace, login, password }, path);
 
 test('a guide finishes the welcome task of a new customer from the dashboard, with the script filled in', async () => {
   const added = await world.sim.customerAddsGuide({ userId: 'zhangsan', name: '林小满' });

@@ -1,10 +1,10 @@
 // The tags page with WeCom corp tags in real Chromium: an operator presses 同步企业微信标签, the corp tag groups made in
 // WeCom appear with the WeCom badge and the last sync's time and result, and a new group set to sync with WeCom
 // reaches the simulator's corp with its first tag. Screenshots land in screenshots/.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startWorld, type World } from '../../src/modules/relationships/fixtures/world.ts';
-import { launchBrowser, newConsolePage, screenshots } from '../../test/support/browser.ts';
+import { launchBrowser, openSignedInAs, screenshots } from '../../test/support/browser.ts';
 
 let world: World;
 let browser: Browser;
@@ -19,15 +19,8 @@ afterAll(async () => {
   await world?.close();
 });
 
-async function signedIn(path: string): Promise<{ page: Page; errors: string[] }> {
-  const opened = await newConsolePage(browser);
-  await opened.page.goto(`${world.server.url}${path}`);
-  await opened.page.getByLabel('工作空间').fill(world.server.workspace);
-  await opened.page.getByLabel('账号').fill(world.server.owner.login);
-  await opened.page.getByLabel('密码').fill(world.server.owner.password);
-  await opened.page.getByRole('button', { name: '登录' }).click();
-  return opened;
-}
+const signedIn = (path: string) =>
+  openSignedInAs(browser, { url: world.server.url, workspace: world.server.workspace, ...world.server.owner }, path);
 
 test('the sync button brings WeCom’s corp tags in with a WeCom badge, and a synced group reaches WeCom', async () => {
   await world.settled();
