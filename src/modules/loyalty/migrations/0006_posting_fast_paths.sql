@@ -1,10 +1,10 @@
 -- The common postings in as few statements as PostgreSQL can run them. A posting through `points_write` ran about
 -- fifteen statements (each planned or revalidated, with its executor set up and torn down: most of a posting's
 -- CPU), so 64 clients on two cores reached ~1,000 postings/s. An earning by a member without debt, and a spend
--- from lots none of which is due, are now three statements: the lock, the checks, and one statement whose
--- data-modifying CTEs write the transaction, its lot or lot changes, entries, balance and event together. Anything
--- else (a debt to pay off, lots to expire on the way) takes the general path of 0002_ledger.sql unchanged, so the
--- rules live in one place and the fast paths only skip work that does not apply.
+-- from lots none of which is due, are now two or three statements: the lock, for a spend the checks after it, and
+-- one statement whose data-modifying CTEs write the transaction, its lot or lot changes, entries, balance and event
+-- together. Anything else (a debt to pay off, lots to expire on the way) takes the general path of 0002_ledger.sql
+-- unchanged, so the rules live in one place and the fast paths only skip work that does not apply.
 
 -- points_iso was declared IMMUTABLE over to_char, which is only STABLE: PostgreSQL then refuses to inline it and
 -- parses and plans its body on every call. Declared as what it is, it is inlined like an expression.
@@ -20,24 +20,6 @@ BEGIN
             'debt_after', t.debt_after, 'reason', t.reason, 'actor_name', t.actor_name, 'details', t.details,
             'at', points_iso(t.at)))
     FROM points_transactions t WHERE t.workspace_id = p_workspace AND t.idempotency_key = p_key);
-END $$;
-
--- Locks a member's balance row (creating it at 0) and reads its balance, debt and membership status in one
--- statement. The status may be read from before the lock was granted: membership is not serialised by this lock.
-CREATE FUNCTION points_hold(p_workspace uuid, p_customer uuid, OUT balance bigint, OUT debt bigint, OUT status text)
-LANGUAGE plpgsql AS $$
-BEGIN
-  SELECT b.balance, b.debt, m.status INTO balance, debt, status
-    FROM points_balances b
-    LEFT JOIN members m ON m.workspace_id = b.workspace_id AND m.customer_id = b.customer_id
-   WHERE b.workspace_id = p_workspace AND b.customer_id = p_customer FOR UPDATE OF b;
-  IF NOT FOUND THEN
-    INSERT INTO points_balances (workspace_id, customer_id) VALUES (p_workspace, p_customer) ON CONFLICT DO NOTHING;
-    SELECT b.balance, b.debt, m.status INTO balance, debt, status
-      FROM points_balances b
-      LEFT JOIN members m ON m.workspace_id = b.workspace_id AND m.customer_id = b.customer_id
-     WHERE b.workspace_id = p_workspace AND b.customer_id = p_customer FOR UPDATE OF b;
-  END IF;
 END $$;
 
 -- The transaction as the posting functions answer it.
@@ -75,7 +57,16 @@ DECLARE
   v_tx bigint;
   v_lot bigint;
 BEGIN
-  SELECT h.balance, h.debt, h.status INTO v_balance, v_debt, v_status FROM points_hold(p_workspace, p_customer) h;
+  -- The member's balance row, locked (created at 0 the first time), its debt and the membership. The status may be
+  -- read from before the lock was granted: membership is not serialised by this lock.
+  LOOP
+    SELECT b.balance, b.debt, m.status INTO v_balance, v_debt, v_status
+      FROM points_balances b
+      LEFT JOIN members m ON m.workspace_id = b.workspace_id AND m.customer_id = b.customer_id
+     WHERE b.workspace_id = p_workspace AND b.customer_id = p_customer FOR UPDATE OF b;
+    EXIT WHEN FOUND;
+    INSERT INTO points_balances (workspace_id, customer_id) VALUES (p_workspace, p_customer) ON CONFLICT DO NOTHING;
+  END LOOP;
   IF p_check AND v_status IS DISTINCT FROM 'active' THEN
     v_answer := points_existing(p_workspace, p_key);
     IF v_answer IS NOT NULL THEN RETURN v_answer; END IF;
@@ -181,7 +172,16 @@ DECLARE
   v_lots bigint[] := '{}';
   v_new int[] := '{}';
 BEGIN
-  SELECT h.balance, h.debt, h.status INTO v_balance, v_debt, v_status FROM points_hold(p_workspace, p_customer) h;
+  -- The member's balance row, locked (created at 0 the first time), its debt and the membership. The status may be
+  -- read from before the lock was granted: membership is not serialised by this lock.
+  LOOP
+    SELECT b.balance, b.debt, m.status INTO v_balance, v_debt, v_status
+      FROM points_balances b
+      LEFT JOIN members m ON m.workspace_id = b.workspace_id AND m.customer_id = b.customer_id
+     WHERE b.workspace_id = p_workspace AND b.customer_id = p_customer FOR UPDATE OF b;
+    EXIT WHEN FOUND;
+    INSERT INTO points_balances (workspace_id, customer_id) VALUES (p_workspace, p_customer) ON CONFLICT DO NOTHING;
+  END LOOP;
   -- After the lock: what committed while it was awaited is seen here (a retry of this very spend, its lots).
   SELECT CASE WHEN p_check THEN points_existing(p_workspace, p_key) END, bool_or(o.due),
          array_agg(o.id ORDER BY o.n) FILTER (WHERE NOT o.due),
