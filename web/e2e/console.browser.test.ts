@@ -73,9 +73,24 @@ test('the owner adds a guide, switches to English and finds the creation in the 
   expect(rowText).toContain('导购');
   await screenshot(page, '05-staff-created');
 
-  await page.getByTestId('lang-switch').click();
-  await page.getByRole('menuitem', { name: 'English' }).click();
-  await page.getByRole('menuitem', { name: 'Staff' }).waitFor();
+  // Under a loaded machine a click once landed while the language menu was still opening and was lost: choose again
+  // until the console speaks English.
+  const staffItem = page.getByRole('menuitem', { name: 'Staff' });
+  await expect
+    .poll(
+      async () => {
+        if (!(await staffItem.isVisible())) {
+          await page.getByTestId('lang-switch').click();
+          await page
+            .getByRole('menuitem', { name: 'English' })
+            .click({ timeout: 5_000 })
+            .catch(() => undefined);
+        }
+        return staffItem.isVisible();
+      },
+      { timeout: 60_000, interval: 1_000 },
+    )
+    .toBe(true);
   await page.getByRole('heading', { name: 'Staff' }).waitFor();
   expect(await row.textContent()).toContain('Guide');
   await screenshot(page, '06-english');

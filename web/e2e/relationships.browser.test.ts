@@ -37,6 +37,16 @@ test('a guide finishes the welcome task of a new customer from the dashboard, wi
   const dialog = page.getByRole('dialog');
   await dialog.getByLabel('备注').fill('已发送欢迎语');
   await dialog.getByRole('button', { name: '完成' }).click();
+  // The dialog closes once the task is saved; an error would keep it open and show a message, named here if so.
+  await dialog.waitFor({ state: 'hidden', timeout: 60_000 }).catch(async (error) => {
+    const shown = await page
+      .locator('.ant-message')
+      .textContent({ timeout: 1_000 })
+      .catch(() => '');
+    throw new Error(`the finish dialog stayed open (message shown: "${shown}", page errors: ${errors.join('; ')})`, {
+      cause: error,
+    });
+  });
   // Finished, it leaves today's list (the dashboard reloads its numbers).
   await row.waitFor({ state: 'detached' });
   const customerId = (await world.owner.get(`/api/customers?q=${added.externalUserId}`)).body.items[0].id;

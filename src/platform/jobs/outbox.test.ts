@@ -61,36 +61,41 @@ test('an event reaches each matching subscriber exactly once, even when dispatch
     recorder('feedback.survey', ['feedback.received']),
   ];
   const eventId = await t.db.tenant(brand, (tx) => emit(tx, 'order.placed', { orderId: 'O-1', amountFen: 12_900 }));
-  const worker = startWorker(t.db, { handlers: {}, subscribers, pollMs: 20, log: memoryLog() });
+  const first = startWorker(t.db, { handlers: {}, subscribers, pollMs: 20, log: memoryLog() });
   try {
     await eventually(async () => (await handledBy(eventId)).length === 2 && (await pendingJobs()) === 0);
-    expect(loyaltySeen).toEqual([
-      {
-        id: eventId,
-        index: 0,
-        workspaceId: brand,
-        type: 'order.placed',
-        payload: { orderId: 'O-1', amountFen: 12_900 },
-        occurredAt: expect.any(Date),
-      },
-    ]);
+  } finally {
+    await first.stop();
+  }
+  expect(loyaltySeen).toEqual([
+    {
+      id: eventId,
+      index: 0,
+      workspaceId: brand,
+      type: 'order.placed',
+      payload: { orderId: 'O-1', amountFen: 12_900 },
+      occurredAt: expect.any(Date),
+    },
+  ]);
 
-    // A second dispatch of the same event (as if the first one's commit had been lost) creates no new jobs.
-    await t.db.query('UPDATE outbox_events SET dispatched_at = NULL WHERE id = $1', [eventId]);
-    expect(await dispatchEvents(t.db, subscribers, { limit: 10, now: new Date() })).toBe(1);
-    const jobs = await t.db.query<{ kind: string }>('SELECT kind FROM jobs WHERE dedupe_key = $1 ORDER BY kind', [
-      String(eventId),
-    ]);
-    expect(jobs.map((j) => j.kind)).toEqual(['event:analytics.all', 'event:loyalty.earn']);
+  // A second dispatch of the same event (as if the first one's commit had been lost) creates no new jobs. No worker
+  // runs meanwhile: its poll would dispatch the event before this call could.
+  await t.db.query('UPDATE outbox_events SET dispatched_at = NULL WHERE id = $1', [eventId]);
+  expect(await dispatchEvents(t.db, subscribers, { limit: 10, now: new Date() })).toBe(1);
+  const jobs = await t.db.query<{ kind: string }>('SELECT kind FROM jobs WHERE dedupe_key = $1 ORDER BY kind', [
+    String(eventId),
+  ]);
+  expect(jobs.map((j) => j.kind)).toEqual(['event:analytics.all', 'event:loyalty.earn']);
 
-    // A duplicate delivery that slipped past the dedupe key meets the receipt and changes nothing.
-    await enqueue(t.db, { kind: 'event:loyalty.earn', workspaceId: brand, payload: { eventId } });
-    worker.wake();
+  // A duplicate delivery that slipped past the dedupe key meets the receipt and changes nothing.
+  await enqueue(t.db, { kind: 'event:loyalty.earn', workspaceId: brand, payload: { eventId } });
+  const second = startWorker(t.db, { handlers: {}, subscribers, pollMs: 20, log: memoryLog() });
+  try {
     await eventually(async () => (await pendingJobs()) === 0);
     expect(await handledBy(eventId)).toEqual(['analytics.all', 'loyalty.earn']);
     expect(loyaltySeen).toHaveLength(1);
   } finally {
-    await worker.stop();
+    await second.stop();
   }
 });
 
