@@ -10,6 +10,12 @@
 -- parses and plans its body on every call. Declared as what it is, it is inlined like an expression.
 ALTER FUNCTION points_iso(timestamptz) STABLE;
 
+-- The posting functions of 0002_ledger.sql stay as they are, renamed: the general paths the fast ones hand over to.
+ALTER FUNCTION points_earn(uuid, uuid, bigint, text, text, text, timestamptz, text, text, text, text, jsonb, int, boolean)
+  RENAME TO points_earn_general;
+ALTER FUNCTION points_spend(uuid, uuid, bigint, text, text, text, timestamptz, text, text, text, text, jsonb, boolean)
+  RENAME TO points_spend_general;
+
 -- A posting whose key was used before, as `points_earn`/`points_spend` answer it (`existing`); null when unused.
 -- PL/pgSQL, not SQL: a SQL function with a FROM clause is never inlined and would be parsed and planned per call.
 CREATE FUNCTION points_existing(p_workspace uuid, p_key text) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
@@ -20,6 +26,24 @@ BEGIN
             'debt_after', t.debt_after, 'reason', t.reason, 'actor_name', t.actor_name, 'details', t.details,
             'at', points_iso(t.at)))
     FROM points_transactions t WHERE t.workspace_id = p_workspace AND t.idempotency_key = p_key);
+END $$;
+
+-- Locks a member's balance row (creating it at 0) and reads its balance, debt and membership status in one
+-- statement. The status may be read from before the lock was granted: membership is not serialised by this lock.
+CREATE FUNCTION points_hold(p_workspace uuid, p_customer uuid, OUT balance bigint, OUT debt bigint, OUT status text)
+LANGUAGE plpgsql AS $$
+BEGIN
+  SELECT b.balance, b.debt, m.status INTO balance, debt, status
+    FROM points_balances b
+    LEFT JOIN members m ON m.workspace_id = b.workspace_id AND m.customer_id = b.customer_id
+   WHERE b.workspace_id = p_workspace AND b.customer_id = p_customer FOR UPDATE OF b;
+  IF NOT FOUND THEN
+    INSERT INTO points_balances (workspace_id, customer_id) VALUES (p_workspace, p_customer) ON CONFLICT DO NOTHING;
+    SELECT b.balance, b.debt, m.status INTO balance, debt, status
+      FROM points_balances b
+      LEFT JOIN members m ON m.workspace_id = b.workspace_id AND m.customer_id = b.customer_id
+     WHERE b.workspace_id = p_workspace AND b.customer_id = p_customer FOR UPDATE OF b;
+  END IF;
 END $$;
 
 -- The transaction as the posting functions answer it.
@@ -38,7 +62,7 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
 $$;
 
 -- Credits points: see 0002_ledger.sql. Fast path when the member owes nothing: lock, then one write.
-CREATE OR REPLACE FUNCTION points_earn(
+CREATE FUNCTION points_earn(
   p_workspace uuid, p_customer uuid, p_points bigint, p_kind text, p_cause text, p_key text, p_at timestamptz,
   p_reason text, p_actor_type text, p_actor_id text, p_actor_name text, p_details jsonb, p_default_months int,
   p_check boolean)
@@ -48,25 +72,10 @@ DECLARE
   v_debt bigint;
   v_status text;
   v_answer jsonb;
-  v_pay bigint;
-  v_accounts text[];
-  v_amounts bigint[];
-  v_lots bigint[] := ARRAY[NULL]::bigint[];
-  v_new int[] := ARRAY[NULL]::int[];
-  v_lot_customers uuid[] := '{}';
   v_tx bigint;
   v_lot bigint;
 BEGIN
-  -- The member's balance row, locked (created at 0 the first time), its debt and the membership. The status may be
-  -- read from before the lock was granted: membership is not serialised by this lock.
-  LOOP
-    SELECT b.balance, b.debt, m.status INTO v_balance, v_debt, v_status
-      FROM points_balances b
-      LEFT JOIN members m ON m.workspace_id = b.workspace_id AND m.customer_id = b.customer_id
-     WHERE b.workspace_id = p_workspace AND b.customer_id = p_customer FOR UPDATE OF b;
-    EXIT WHEN FOUND;
-    INSERT INTO points_balances (workspace_id, customer_id) VALUES (p_workspace, p_customer) ON CONFLICT DO NOTHING;
-  END LOOP;
+  SELECT h.balance, h.debt, h.status INTO v_balance, v_debt, v_status FROM points_hold(p_workspace, p_customer) h;
   IF p_check AND v_status IS DISTINCT FROM 'active' THEN
     v_answer := points_existing(p_workspace, p_key);
     IF v_answer IS NOT NULL THEN RETURN v_answer; END IF;
@@ -121,36 +130,13 @@ BEGIN
   END IF;
 
   -- A debt to pay off first: the general path.
-  IF p_check THEN
-    v_answer := points_existing(p_workspace, p_key);
-    IF v_answer IS NOT NULL THEN RETURN v_answer; END IF;
-  END IF;
-  v_pay := least(v_debt, p_points);
-  v_accounts := ARRAY[CASE WHEN p_kind = 'adjust' THEN 'adjustment' ELSE 'earned:' || p_cause END,
-                      'debt:' || p_customer];
-  v_amounts := ARRAY[-p_points, v_pay];
-  v_lots := ARRAY[NULL, NULL]::bigint[];
-  v_new := ARRAY[NULL, NULL]::int[];
-  IF p_points > v_pay THEN
-    v_accounts := v_accounts || ('member:' || p_customer);
-    v_amounts := v_amounts || (p_points - v_pay);
-    v_lots := v_lots || NULL::bigint;
-    v_new := v_new || 1;
-    v_lot_customers := ARRAY[p_customer];
-  END IF;
-  RETURN jsonb_build_object('posted', points_write(p_workspace, p_kind, p_cause, p_key, p_customer, p_reason,
-    p_actor_type, p_actor_id, p_actor_name, p_details, p_at, v_accounts, v_amounts, v_lots, v_new,
-    v_lot_customers, CASE WHEN cardinality(v_lot_customers) > 0 THEN ARRAY[p_cause] ELSE '{}' END,
-    CASE WHEN cardinality(v_lot_customers) > 0 THEN ARRAY[NULL::timestamptz] ELSE '{}' END,
-    CASE WHEN cardinality(v_lot_customers) > 0 THEN ARRAY[NULL::timestamptz] ELSE '{}' END,
-    CASE WHEN cardinality(v_lot_customers) > 0 THEN ARRAY[NULL::bigint] ELSE '{}' END,
-    p_default_months, CASE WHEN p_kind = 'adjust' THEN 'points.adjusted' ELSE 'points.earned' END,
-    jsonb_build_object('customerId', p_customer, 'points', p_points, 'cause', p_cause, 'debtPaid', v_pay)));
+  RETURN points_earn_general(p_workspace, p_customer, p_points, p_kind, p_cause, p_key, p_at, p_reason, p_actor_type,
+                             p_actor_id, p_actor_name, p_details, p_default_months, p_check);
 END $$;
 
 -- Debits points: see 0002_ledger.sql. Fast path when none of the lots drawn is due: lock, checks and the lots to
 -- draw from, then one write. Lots to expire on the way take the general path.
-CREATE OR REPLACE FUNCTION points_spend(
+CREATE FUNCTION points_spend(
   p_workspace uuid, p_customer uuid, p_points bigint, p_kind text, p_cause text, p_key text, p_at timestamptz,
   p_reason text, p_actor_type text, p_actor_id text, p_actor_name text, p_details jsonb, p_check boolean)
 RETURNS jsonb LANGUAGE plpgsql AS $$
@@ -165,23 +151,8 @@ DECLARE
   v_available bigint;
   v_tx bigint;
   v_drawn int;
-  r record;
-  v_left bigint := p_points;
-  v_accounts text[] := '{}';
-  v_amounts bigint[] := '{}';
-  v_lots bigint[] := '{}';
-  v_new int[] := '{}';
 BEGIN
-  -- The member's balance row, locked (created at 0 the first time), its debt and the membership. The status may be
-  -- read from before the lock was granted: membership is not serialised by this lock.
-  LOOP
-    SELECT b.balance, b.debt, m.status INTO v_balance, v_debt, v_status
-      FROM points_balances b
-      LEFT JOIN members m ON m.workspace_id = b.workspace_id AND m.customer_id = b.customer_id
-     WHERE b.workspace_id = p_workspace AND b.customer_id = p_customer FOR UPDATE OF b;
-    EXIT WHEN FOUND;
-    INSERT INTO points_balances (workspace_id, customer_id) VALUES (p_workspace, p_customer) ON CONFLICT DO NOTHING;
-  END LOOP;
+  SELECT h.balance, h.debt, h.status INTO v_balance, v_debt, v_status FROM points_hold(p_workspace, p_customer) h;
   -- After the lock: what committed while it was awaited is seen here (a retry of this very spend, its lots).
   SELECT CASE WHEN p_check THEN points_existing(p_workspace, p_key) END, bool_or(o.due),
          array_agg(o.id ORDER BY o.n) FILTER (WHERE NOT o.due),
@@ -241,30 +212,6 @@ BEGIN
   END IF;
 
   -- Lots to expire on the way: the general path (each due lot expired by a transaction of its own, then the draw).
-  v_available := 0;
-  FOR r IN SELECT * FROM points_open_lots(p_workspace, p_customer, p_at, p_points, '{}') LOOP
-    IF r.due THEN
-      PERFORM points_expire_lot(p_workspace, r.id, p_at);
-      CONTINUE;
-    END IF;
-    v_available := v_available + r.remaining;
-    IF v_left > 0 THEN
-      v_accounts := v_accounts || ('member:' || p_customer);
-      v_amounts := v_amounts || -least(v_left, r.remaining);
-      v_lots := v_lots || r.id;
-      v_new := v_new || NULL::int;
-      v_left := v_left - least(v_left, r.remaining);
-    END IF;
-  END LOOP;
-  IF v_left > 0 THEN
-    RETURN jsonb_build_object('refused', 'points.insufficient_balance', 'balance', v_available, 'points', p_points);
-  END IF;
-  v_accounts := v_accounts || CASE WHEN p_kind = 'adjust' THEN 'adjustment' ELSE 'redeemed:' || p_cause END;
-  v_amounts := v_amounts || p_points;
-  v_lots := v_lots || NULL::bigint;
-  v_new := v_new || NULL::int;
-  RETURN jsonb_build_object('posted', points_write(p_workspace, p_kind, p_cause, p_key, p_customer, p_reason,
-    p_actor_type, p_actor_id, p_actor_name, p_details, p_at, v_accounts, v_amounts, v_lots, v_new,
-    '{}', '{}', '{}', '{}', '{}', NULL, CASE WHEN p_kind = 'adjust' THEN 'points.adjusted' ELSE 'points.spent' END,
-    jsonb_build_object('customerId', p_customer, 'points', -p_points, 'cause', p_cause)));
+  RETURN points_spend_general(p_workspace, p_customer, p_points, p_kind, p_cause, p_key, p_at, p_reason, p_actor_type,
+                              p_actor_id, p_actor_name, p_details, p_check);
 END $$;
