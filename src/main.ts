@@ -8,6 +8,7 @@ import { Permissions } from './platform/auth/permissions.ts';
 import type { Config } from './platform/config.ts';
 import { type Db, openDatabase } from './platform/db/index.ts';
 import { migrate } from './platform/db/migrations.ts';
+import { keepStatistics } from './platform/db/statistics.ts';
 import { createMetrics } from './platform/http/metrics.ts';
 import { type AnyRouteSpec, collectRoutes } from './platform/http/routes.ts';
 import { buildServer } from './platform/http/server.ts';
@@ -44,6 +45,7 @@ export async function createSiyu(options: SiyuOptions): Promise<Siyu> {
   const now = options.now ?? (() => new Date());
   const db = options.db ?? (await openDatabase(config));
   await migrate(db, allMigrations(), (msg) => logger.info({ migration: msg }, 'migration applied'));
+  const statistics = keepStatistics(db, { log: logger });
 
   const permissions = new Permissions();
   const modules = [platformModule(config, permissions), ...buildModules()];
@@ -91,6 +93,7 @@ export async function createSiyu(options: SiyuOptions): Promise<Siyu> {
     close: async () => {
       await app?.close();
       await worker?.stop();
+      await statistics.stop();
       await db.close();
     },
   };
