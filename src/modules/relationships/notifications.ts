@@ -171,9 +171,12 @@ export function emailJob(env: SmtpConfig | null, now: () => Date) {
          FROM staff_notifications n
          JOIN staff s ON s.workspace_id = n.workspace_id AND s.id = n.recipient_staff_id
          JOIN workspaces w ON w.id = n.workspace_id
-        WHERE n.workspace_id = $1 AND n.id = $2`,
+        WHERE n.workspace_id = $1 AND n.id = $2
+          FOR UPDATE OF n`,
       [workspaceId, notificationId],
     );
+    // Locked: a second attempt running at the same time (its lease ran out on a loaded machine) waits for this one
+    // and then sees emailed_at set, instead of sending the same mail again.
     const n = rows[0];
     if (!n || n.emailed_at || !n.email) return;
     const config = await smtpConfigOf(tx, workspaceId, env);
