@@ -63,6 +63,70 @@ async function ownersOf(tx: Tx, workspaceId: string, identities: readonly Identi
   );
 }
 
+/**
+ * Identity → customer as this process last read it, per workspace, with the workspace's identity version at the
+ * time (`customer_identity_versions`, moved by triggers whenever an identity or a customer stops being what it was).
+ * Most ingested events come from people already known: the cache spares their look-up. It is trusted only after
+ * the version is read under the merge lock, so a merge, an unmerge or an erasure committed anywhere, by any process,
+ * empties it before its next use.
+ */
+const knownOwners = new Map<string, { version: number; owners: Map<string, string> }>();
+/** Entries one workspace's cache holds at most; past it, it starts again from empty. */
+export const KNOWN_OWNERS_LIMIT = 250_000;
+
+/**
+ * `ownersOf` through the process's cache: the version and the identities the cache does not hold are read in one
+ * statement, and if the version moved, the rest are read too. Must run after `holdMerges`.
+ */
+async function cachedOwnersOf(
+  tx: Tx,
+  workspaceId: string,
+  identities: readonly Identity[],
+): Promise<Map<string, string>> {
+  const cached = knownOwners.get(workspaceId);
+  const hits = new Map<string, string>();
+  const misses: Identity[] = [];
+  for (const identity of identities) {
+    const owner = cached?.owners.get(identityKey(identity));
+    if (owner === undefined) misses.push(identity);
+    else hits.set(identityKey(identity), owner);
+  }
+  const [row] = await tx.query<{
+    version: number | null;
+    clean: boolean;
+    found: { k: string; a: string; v: string; c: string }[];
+  }>(
+    `SELECT (SELECT version FROM customer_identity_versions WHERE workspace_id = $1) AS version,
+            pg_current_xact_id_if_assigned() IS NULL AS clean,
+            coalesce((SELECT jsonb_agg(jsonb_build_object('k', i.kind, 'a', i.app_id, 'v', i.value, 'c', i.customer_id))
+                        FROM unnest($2::text[], $3::text[], $4::text[]) AS u(kind, app_id, value)
+                        CROSS JOIN LATERAL (
+                          SELECT kind, app_id, value, customer_id FROM customer_identities
+                           WHERE workspace_id = $1 AND kind = u.kind AND app_id = u.app_id AND value = u.value LIMIT 1
+                        ) AS i), '[]') AS found`,
+    [workspaceId, misses.map((i) => i.kind), misses.map((i) => i.appId), misses.map((i) => i.value)],
+  );
+  const version = Number(row?.version ?? 0);
+  const found = new Map(
+    (row?.found ?? []).map((f) => [identityKey({ kind: f.k as Identity['kind'], appId: f.a, value: f.v }), f.c]),
+  );
+  let owners = cached?.version === version ? cached.owners : null;
+  if (!owners || owners.size + found.size > KNOWN_OWNERS_LIMIT) {
+    owners = new Map();
+    knownOwners.set(workspaceId, { version, owners });
+    if (cached?.version !== version && hits.size > 0) {
+      const again = identities.filter((i) => hits.has(identityKey(i)));
+      hits.clear();
+      for (const [key, customerId] of await ownersOf(tx, workspaceId, again)) found.set(key, customerId);
+    }
+  }
+  // Filled only from a transaction that has written nothing yet, so from committed rows alone: an identity this
+  // transaction created (an import writes row after row in one) would outlive a rollback in the cache.
+  if (row?.clean) for (const [key, customerId] of found) owners.set(key, customerId);
+  for (const [key, customerId] of hits) found.set(key, customerId);
+  return found;
+}
+
 /** Who owns these identities now, and since when that customer is known, for those that are owned at all. */
 export async function findIdentities(
   tx: Tx,
@@ -359,7 +423,7 @@ export async function resolveSightings<T>(
       identityOf.set((keysOf[n] as string[])[k] as string, i);
     });
   });
-  const ownerOf = await ownersOf(tx, workspaceId, [...identityOf.values()]);
+  const ownerOf = await cachedOwnersOf(tx, workspaceId, [...identityOf.values()]);
 
   const customerOf: string[] = sightings.map(() => '');
   const open: number[] = [];

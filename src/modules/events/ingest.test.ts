@@ -242,3 +242,48 @@ test('an identify that changes a known customer’s city moves them into a segme
   const customer = await owner.get(`/api/customers/${first.body.customerId}`);
   expect(customer.body.customer.city).toBe('成都');
 });
+
+test('known identities resolve through the process cache, which a merge, an unmerge or a deletion empties', async () => {
+  const track = (userId: string, n: number) =>
+    api.post('/v1/batch', {
+      batch: [{ type: 'track', userId, event: 'App Opened', messageId: `m-cache-${userId}-${n}` }],
+    });
+  const customerOf = async (userId: string, n: number) => {
+    const [row] = await server.siyu.db.query<{ customer_id: string }>(
+      'SELECT customer_id FROM events WHERE message_id = $1',
+      [`m-cache-${userId}-${n}`],
+    );
+    return row?.customer_id;
+  };
+  // Known and cached: the second batch of each finds them without a look-up.
+  for (const n of [1, 2]) {
+    expect((await track('u-cache-a', n)).status).toBe(200);
+    expect((await track('u-cache-b', n)).status).toBe(200);
+  }
+  const a = await customerOf('u-cache-a', 1);
+  const b = await customerOf('u-cache-b', 1);
+  expect(await customerOf('u-cache-a', 2)).toBe(a);
+  expect(await customerOf('u-cache-b', 2)).toBe(b);
+
+  // Merged by hand through the console: b's identity now points at a.
+  const merged = await owner.post('/api/customers/merge', { survivorId: a, mergedId: b });
+  expect(merged.status, JSON.stringify(merged.body)).toBe(200);
+  await track('u-cache-b', 3);
+  expect(await customerOf('u-cache-b', 3)).toBe(a);
+
+  // Undone: b is itself again.
+  const undone = await owner.post(`/api/customers/merges/${merged.body.merges[0].id}/unmerge`);
+  expect(undone.status, JSON.stringify(undone.body)).toBe(200);
+  await track('u-cache-b', 4);
+  expect(await customerOf('u-cache-b', 4)).toBe(b);
+
+  // An identity deleted (as an erasure does): the next sighting makes a new customer, not b again.
+  await server.siyu.db.tenant(server.workspaceId, (tx) =>
+    tx.query(`DELETE FROM customer_identities WHERE kind = 'user_id' AND value = 'u-cache-b'`),
+  );
+  await track('u-cache-b', 5);
+  const reborn = await customerOf('u-cache-b', 5);
+  expect(reborn).toBeDefined();
+  expect(reborn).not.toBe(b);
+  expect(reborn).not.toBe(a);
+});
