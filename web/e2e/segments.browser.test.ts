@@ -41,9 +41,27 @@ afterAll(async () => {
 const screenshot = screenshots('cdp');
 
 /** "添加条件" opens a menu of condition types; the new row is appended to the root group. */
+/**
+ * Adds a condition row from the 添加条件 menu and waits for it. The menu of the previous add may still be fading out
+ * (and take the click) on a loaded machine, so only an open menu is clicked, and the add is made again if no row
+ * came of it.
+ */
 async function addCondition(page: Page, type: string): Promise<void> {
-  await page.getByRole('button', { name: /添加条件$/ }).click();
-  await page.locator('.ant-dropdown-menu').getByRole('menuitem', { name: type, exact: true }).click();
+  const rows = page.getByTestId('rule-row');
+  const before = await rows.count();
+  for (let attempt = 1; ; attempt++) {
+    await page.getByRole('button', { name: /添加条件$/ }).click();
+    await page
+      .locator('.ant-dropdown:not(.ant-dropdown-hidden) .ant-dropdown-menu')
+      .getByRole('menuitem', { name: type, exact: true })
+      .click();
+    try {
+      await rows.nth(before).waitFor({ timeout: 10_000 });
+      return;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
 }
 
 async function preview(rule: Record<string, unknown>): Promise<SegmentCount> {
