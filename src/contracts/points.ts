@@ -190,6 +190,35 @@ export const AdjustmentBody = Type.Object(
 );
 export type AdjustmentBody = Static<typeof AdjustmentBody>;
 
+/** An earning or a spend posted by an external system (POS, e-commerce, a partner's app) through the points API. */
+export const PointsPostingBody = Type.Object(
+  {
+    customerId: Uuid,
+    points: Type.Integer({ minimum: 1, maximum: 1e9 }),
+    /** What the points are for, as the calling system names it (task, game, partner …); `api` when not given. */
+    cause: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' })),
+    /** The caller's id for this posting, posted once however often it is sent; or the Idempotency-Key header. */
+    key: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  strict,
+);
+export type PointsPostingBody = Static<typeof PointsPostingBody>;
+export const PointsPosting = Type.Object({
+  id: Type.Integer(),
+  kind: Type.Union([Type.Literal('earn'), Type.Literal('spend')]),
+  cause: Type.String(),
+  /** The caller's key. */
+  key: Type.String(),
+  customerId: Uuid,
+  amount: Type.Integer(),
+  points: Type.Integer(),
+  balanceAfter: Type.Integer(),
+  at: Timestamp,
+  /** True when the key was posted before: this is the first posting's answer, nothing was posted again. */
+  replayed: Type.Boolean(),
+});
+export type PointsPosting = Static<typeof PointsPosting>;
+
 export const CheckInBody = Type.Object({ customerId: Uuid }, strict);
 export const CheckIn = Type.Object({
   customerId: Uuid,

@@ -87,3 +87,58 @@ test.skipIf(!postgres)(
     expect(report.outstandingPoints).toBe(0);
   },
 );
+
+test.skipIf(!postgres)(
+  'the points API under 64 concurrent callers: spends of one balance never overdraw it, retries get the first answer',
+  async () => {
+    const customerId = await member(s.world, '13911110001', T0);
+    const others = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => member(s.world, `139222200${String(i).padStart(2, '0')}`, T0)),
+    );
+    const opening = await s.pos.post('/api/points/earnings', { customerId, points: 500, key: 'open' });
+    expect(opening.status).toBe(201);
+
+    // 40 spends of 50 points, 24 of them sent twice at once, among 48 earnings of other members: room for 10 spends.
+    const spends = Array.from({ length: 40 }, (_, i) => ({ customerId, points: 50, key: `spend-${i}` }));
+    const requests = [
+      ...[...spends, ...spends.slice(0, 24)].map((b) => ['/api/points/spendings', b] as const),
+      ...Array.from(
+        { length: 48 },
+        (_, i) =>
+          ['/api/points/earnings', { customerId: others[i % 16] as string, points: 10, key: `earn-${i}` }] as const,
+      ),
+    ];
+    const answers = await Promise.all(requests.map(([path, body]) => s.pos.post(path, body)));
+
+    const spent = answers.slice(0, 64);
+    const won = spent.filter((a) => a.status === 201);
+    expect(
+      spent.filter((a) => a.status !== 201).every((a) => a.body.error.code === 'points.insufficient_balance'),
+    ).toBe(true);
+    const firsts = new Map<string, number>();
+    for (const a of won) {
+      const first = firsts.get(a.body.key);
+      if (first !== undefined) expect(a.body.id).toBe(first);
+      firsts.set(a.body.key, a.body.id);
+    }
+    expect(firsts.size).toBe(10);
+    expect(won.filter((a) => !a.body.replayed)).toHaveLength(10);
+    expect(new Set(won.map((a) => a.body.balanceAfter))).toEqual(
+      new Set([450, 400, 350, 300, 250, 200, 150, 100, 50, 0]),
+    );
+    expect(answers.slice(64).every((a) => a.status === 201)).toBe(true);
+
+    // Retries after the fact: the winners replayed, the others still refused.
+    const retries = await Promise.all(spends.map((b) => s.pos.post('/api/points/spendings', b)));
+    for (const r of retries) {
+      if (r.status === 201) expect([r.body.replayed, r.body.id]).toEqual([true, firsts.get(r.body.key)]);
+      else expect(r.body.error.code).toBe('points.insufficient_balance');
+    }
+    expect(retries.filter((r) => r.status === 201)).toHaveLength(10);
+
+    expect((await s.owner.get(`/api/points/members/${customerId}`)).body.balance).toBe(0);
+    for (const o of others) expect((await s.owner.get(`/api/points/members/${o}`)).body.balance).toBe(30);
+    const report = await checkLedger(s.world.db, { workspaceId: s.world.workspaceId, now: T0 });
+    expect(report.violations).toEqual([]);
+  },
+);

@@ -2,13 +2,15 @@
 // order is paid (on the paid amount less refunds, times the member's tier multiplier), reversed as it is refunded.
 import type { Interaction } from '../../contracts/points.ts';
 import type { Tx } from '../../platform/db/index.ts';
-import { AppError, conflict, unprocessable } from '../../platform/errors.ts';
+import { AppError, conflict } from '../../platform/errors.ts';
 import { getOrder } from '../events/index.ts';
 import { reconcileInvite } from './invites.ts';
 import {
+  checkPosting,
   earn,
   earnChecked,
   findTransaction,
+  keptPosting,
   lockMember,
   lockMembers,
   type MemberState,
@@ -236,15 +238,8 @@ export async function earnPoints(
     details?: Record<string, unknown>;
   },
 ): Promise<TransactionRow> {
-  if (!Number.isSafeInteger(input.points) || input.points <= 0) throw unprocessable('points.invalid_points');
-  if (!/^[a-z][a-z0-9_]{0,31}$/.test(input.cause)) throw new Error(`earnPoints: bad cause '${input.cause}'`);
+  checkPosting(input.points, input.cause, 'earnPoints');
   const { now, ...rest } = input;
-  const { transaction, first } = await earnChecked(tx, workspaceId, { ...rest, at: now });
-  if (
-    first &&
-    (transaction.kind !== 'earn' || transaction.customer_id !== input.customerId || transaction.amount !== input.points)
-  ) {
-    throw conflict('points.key_reused', { key: input.key });
-  }
-  return transaction;
+  const answer = await earnChecked(tx, workspaceId, { ...rest, at: now });
+  return keptPosting({ kind: 'earn', customerId: input.customerId, points: input.points, key: input.key }, answer);
 }

@@ -41,6 +41,7 @@ export { checkLedger, formatLedgerCheck } from './ledger-check.ts';
 export { createLottery, type DrawInput, drawLottery, type RandomSource } from './lottery.ts';
 export { authenticateMember } from './member-auth.ts';
 export { cardNoOf, findMember, getMember, inviteCodeOf, memberCard } from './members.ts';
+export { type BatchPosting, PostingBatches, postingBatchesOf } from './posting-batches.ts';
 export { cancelRedemption, cancelSpend, quote, redeem, spendPoints } from './redemption.ts';
 export { cancelOrder as cancelRewardOrder, createReward, type RedeemInput, redeemReward } from './rewards.ts';
 export { pendingRuleNotices, rulesAt } from './rule-changes.ts';

@@ -3,7 +3,7 @@
 // operation builds on earn, spend, expire and post here.
 import type { PointsRules, TransactionKind } from '../../contracts/points.ts';
 import type { Tx } from '../../platform/db/index.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AppError, conflict, unprocessable } from '../../platform/errors.ts';
 import { type LotTake, type OpenLot, takeLots } from './lots.ts';
 import { DEFAULT_RULES, rulesOf } from './rule-changes.ts';
 
@@ -255,7 +255,7 @@ export async function post(tx: Tx, workspaceId: string, states: States, plan: Pl
 }
 
 /** What `points_earn` and `points_spend` answer. */
-interface Answer {
+export interface Answer {
   posted?: Written;
   existing?: Omit<TransactionRow, 'at'> & { at: string };
   refused?: string;
@@ -264,12 +264,38 @@ interface Answer {
   points?: number;
 }
 
-function refusal(a: Answer): AppError {
+/** The error a posting function's refusal stands for. */
+export function refusal(a: Answer): AppError {
   if (a.refused === 'points.insufficient_balance') {
     return new AppError(409, a.refused, { balance: a.balance ?? 0, points: a.points ?? 0 });
   }
   if (a.refused === 'points.member_inactive') return new AppError(409, a.refused, { status: a.status ?? '' });
   return new AppError(404, a.refused ?? 'points.not_a_member');
+}
+
+/** Refuses points that are not a positive whole number; a cause that is not a code is the caller's bug. */
+export function checkPosting(points: number, cause: string, caller: string): void {
+  if (!Number.isSafeInteger(points) || points <= 0) throw unprocessable('points.invalid_points');
+  if (!/^[a-z][a-z0-9_]{0,31}$/.test(cause)) throw new Error(`${caller}: bad cause '${cause}'`);
+}
+
+/**
+ * What a posting answers: its transaction, or the one posted before under its key — unless that was another
+ * posting (another kind, member or number of points), which is a conflict.
+ */
+export function keptPosting(
+  expected: { kind: TransactionKind; customerId: string; points: number; key: string },
+  { transaction, first }: { transaction: TransactionRow; first: boolean },
+): TransactionRow {
+  if (
+    first &&
+    (transaction.kind !== expected.kind ||
+      transaction.customer_id !== expected.customerId ||
+      transaction.amount !== expected.points)
+  ) {
+    throw conflict('points.key_reused', { key: expected.key });
+  }
+  return transaction;
 }
 
 export interface EarnInput {

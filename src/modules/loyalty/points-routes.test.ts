@@ -253,3 +253,73 @@ test('another workspace sees none of it', async () => {
   );
   expect(rows[0]?.n).toBe(0);
 });
+
+test('the points API for external systems: earn and spend once per key, audited, refused with stable codes', async () => {
+  s.clock.now = new Date('2026-08-10T09:00:00+08:00');
+  const c = await member(s.world, '13511110009', s.clock.now);
+  const earned = await s.pos.post('/api/points/earnings', { customerId: c, points: 120, cause: 'game', key: 'g-1' });
+  expect(earned.status).toBe(201);
+  expect(earned.body).toMatchObject({
+    kind: 'earn',
+    cause: 'game',
+    key: 'g-1',
+    customerId: c,
+    amount: 120,
+    points: 120,
+    balanceAfter: 120,
+    replayed: false,
+  });
+  // A retry is answered with the first posting and posts nothing; the key for other points is a conflict.
+  const retried = await s.pos.post('/api/points/earnings', { customerId: c, points: 120, cause: 'game', key: 'g-1' });
+  expect([retried.status, retried.body.id, retried.body.replayed]).toEqual([201, earned.body.id, true]);
+  expect(retried.headers.get('idempotent-replayed')).toBe('true');
+  const reused = await s.pos.post('/api/points/earnings', { customerId: c, points: 99, cause: 'game', key: 'g-1' });
+  expect([reused.status, reused.body.error.code]).toEqual([409, 'points.key_reused']);
+  // The key may come as the Idempotency-Key header; one of the two is required, and they must agree.
+  const byHeader = await s.pos.post(
+    '/api/points/spendings',
+    { customerId: c, points: 20 },
+    { 'idempotency-key': 's-1' },
+  );
+  expect(byHeader.body).toMatchObject({ kind: 'spend', cause: 'api', key: 's-1', points: -20, balanceAfter: 100 });
+  const keyless = await s.pos.post('/api/points/spendings', { customerId: c, points: 20 });
+  expect([keyless.status, keyless.body.error.code]).toEqual([422, 'points.key_required']);
+  const mismatch = await s.pos.post(
+    '/api/points/spendings',
+    { customerId: c, points: 20, key: 's-2' },
+    { 'idempotency-key': 's-3' },
+  );
+  expect([mismatch.status, mismatch.body.error.code]).toEqual([422, 'points.key_mismatch']);
+  const tooMuch = await s.pos.post('/api/points/spendings', { customerId: c, points: 101, key: 's-4' });
+  expect([tooMuch.status, tooMuch.body.error.code]).toEqual([409, 'points.insufficient_balance']);
+  expect(tooMuch.body.error.message).toContain('100');
+  for (const bad of [
+    { customerId: c, points: 0, key: 'b' },
+    { customerId: c, points: 1.5, key: 'b' },
+    { customerId: c, points: 5, key: 'b', cause: 'Not A Code' },
+    { customerId: 'nope', points: 5, key: 'b' },
+    { customerId: c, points: 5, key: 'b', extra: 1 },
+  ]) {
+    expect((await s.pos.post('/api/points/earnings', bad)).status).toBe(400);
+  }
+  const ghost = await s.pos.post('/api/points/earnings', {
+    customerId: '00000000-0000-4000-8000-000000000000',
+    points: 5,
+    key: 'ghost',
+  });
+  expect([ghost.status, ghost.body.error.code]).toEqual([404, 'customer.not_found']);
+  // Another workspace's key does not reach this member.
+  const foreign = await s.other.owner.post('/api/points/earnings', { customerId: c, points: 5, key: 'x' });
+  expect(foreign.status).toBe(404);
+
+  // One audit entry per posting, none for the retry; the ledger names the API key as the actor.
+  const audit = await s.owner.get('/api/audit?action=points.earn');
+  expect(audit.body.items.filter((e: { targetId: string }) => e.targetId === c)).toEqual([
+    expect.objectContaining({ actorType: 'api_key', details: { points: 120, cause: 'game', key: 'g-1' } }),
+  ]);
+  const history = await s.owner.get(`/api/points/members/${c}/transactions`);
+  expect(history.body.items.map((t: { key: string; actorName: string }) => [t.key, t.actorName])).toEqual([
+    ['api:s-1', 'POS'],
+    ['api:g-1', 'POS'],
+  ]);
+});

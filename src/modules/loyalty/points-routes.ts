@@ -20,6 +20,8 @@ import {
   MemberPoints,
   NoticesQuery,
   OrderNoParams,
+  PointsPosting,
+  PointsPostingBody,
   Quote,
   QuoteQuery,
   Redemption,
@@ -36,8 +38,8 @@ import {
   TaskListQuery,
   UpdateTaskBody,
 } from '../../contracts/points.ts';
-import { AppError } from '../../platform/errors.ts';
-import type { RequestContext, RouteRegistrar } from '../../platform/http/routes.ts';
+import { AppError, unprocessable } from '../../platform/errors.ts';
+import type { GroupCommit, RequestContext, RouteRegistrar } from '../../platform/http/routes.ts';
 import { workspaceBySlug } from '../../platform/workspaces.ts';
 import { getCustomerRow } from '../customers/index.ts';
 import { adjustPoints, memberPoints, transactionHistory } from './accounts.ts';
@@ -47,6 +49,7 @@ import { leaderboard } from './leaderboards.ts';
 import type { PostingActor } from './ledger.ts';
 import { checkLedger } from './ledger-check.ts';
 import { liabilityReport } from './liability.ts';
+import { postingBatchesOf } from './posting-batches.ts';
 import { cancelRedemption, getRedemption, quote, redeem } from './redemption.ts';
 import {
   cancelRuleChange,
@@ -72,6 +75,46 @@ const actorOf = (ctx: RequestContext): PostingActor => ({
 /** The customer a request names, followed to the profile it was merged into. */
 async function customerOf(ctx: RequestContext, id: string): Promise<string> {
   return (await getCustomerRow(ctx.tx, ctx.workspaceId, id)).id;
+}
+
+/** Keys the points API posts under, apart from the keys the platform makes (orders, rewards, check-ins …). */
+const API_KEY_PREFIX = 'api:';
+
+/**
+ * Posts an earning or a spend for an external system through the group commit (posting-batches.ts): concurrent
+ * requests are written together, each answered once its posting is committed, with the audit entry.
+ */
+async function postForSystem(ctx: RequestContext, type: 'earn' | 'spend', body: PointsPostingBody) {
+  const group = ctx.groupCommit as GroupCommit;
+  const key = body.key ?? group.idempotencyKey;
+  if (key === null) throw unprocessable('points.key_required');
+  if (body.key !== undefined && group.idempotencyKey !== null && body.key !== group.idempotencyKey) {
+    throw unprocessable('points.key_mismatch');
+  }
+  const cause = body.cause ?? 'api';
+  const { transaction: t, replayed } = await postingBatchesOf(group.db).post(ctx.workspaceId, {
+    type,
+    customerId: body.customerId,
+    points: body.points,
+    cause,
+    key: `${API_KEY_PREFIX}${key}`,
+    at: ctx.now(),
+    actor: actorOf(ctx),
+    audit: group.auditEntry(body.customerId, { points: body.points, cause, key }),
+  });
+  if (replayed) ctx.reply.header('idempotent-replayed', 'true');
+  return {
+    id: t.id,
+    kind: type,
+    cause: t.cause,
+    key,
+    customerId: t.customer_id,
+    amount: t.amount,
+    points: t.points,
+    balanceAfter: t.balance_after,
+    at: t.at.toISOString(),
+    replayed,
+  };
 }
 
 export function pointsRoutes(r: RouteRegistrar): void {
@@ -195,6 +238,40 @@ export function pointsRoutes(r: RouteRegistrar): void {
         ctx.now(),
       );
     },
+  });
+
+  r.route({
+    method: 'POST',
+    url: '/api/points/earnings',
+    summary: '外部系统发放积分（按 key 幂等，高并发合并提交）/ Points earned in an external system, once per key',
+    description:
+      'For POS, e-commerce and partner systems. The key (in the body or as `Idempotency-Key`) posts once: a retry ' +
+      'answers the first posting with `Idempotent-Replayed: true`; the same key with other points is a 409. ' +
+      'Concurrent requests are committed together (group commit), each answered once its posting is durable.',
+    tags: TAG,
+    permission: 'points.earn',
+    audit: { action: 'points.earn', targetType: 'customer' },
+    groupCommit: true,
+    body: PointsPostingBody,
+    response: PointsPosting,
+    status: 201,
+    handler: (ctx, { body }) => postForSystem(ctx, 'earn', body),
+  });
+  r.route({
+    method: 'POST',
+    url: '/api/points/spendings',
+    summary: '外部系统扣减积分（先到期先扣，按 key 幂等）/ Points spent in an external system, once per key',
+    description:
+      'Spends first-expiring-first; more than the member has is a 409 `points.insufficient_balance`. The key makes ' +
+      'retries safe as for earnings.',
+    tags: TAG,
+    permission: 'points.redeem',
+    audit: { action: 'points.spend', targetType: 'customer' },
+    groupCommit: true,
+    body: PointsPostingBody,
+    response: PointsPosting,
+    status: 201,
+    handler: (ctx, { body }) => postForSystem(ctx, 'spend', body),
   });
 
   r.route({

@@ -8,9 +8,11 @@ import { survivorsOf } from '../customers/index.ts';
 import { requireActiveMember } from './earn-rules.ts';
 import {
   type Credit,
+  checkPosting,
   creditEntries,
   EXPIRED_ACCOUNT,
   findTransaction,
+  keptPosting,
   lockMember,
   lockMembers,
   type MemberState,
@@ -223,16 +225,9 @@ export async function spendPoints(
   key: string,
   now: Date,
 ): Promise<TransactionRow> {
-  if (!Number.isSafeInteger(points) || points <= 0) throw unprocessable('points.invalid_points');
-  if (!/^[a-z][a-z0-9_]{0,31}$/.test(cause)) throw new Error(`spendPoints: bad cause '${cause}'`);
-  const { transaction, first } = await spendChecked(tx, workspaceId, { customerId, points, cause, key, now });
-  if (
-    first &&
-    (transaction.kind !== 'spend' || transaction.customer_id !== customerId || transaction.amount !== points)
-  ) {
-    throw conflict('points.key_reused', { key });
-  }
-  return transaction;
+  checkPosting(points, cause, 'spendPoints');
+  const answer = await spendChecked(tx, workspaceId, { customerId, points, cause, key, now });
+  return keptPosting({ kind: 'spend', customerId, points, key }, answer);
 }
 
 /**

@@ -39,6 +39,35 @@ export async function recordAudit(q: Queryable, e: NewAuditEntry): Promise<void>
   );
 }
 
+/** Many entries in one statement, for a transaction that commits many requests' effects (a group commit). */
+export async function recordAudits(q: Queryable, entries: readonly NewAuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const column = <T>(pick: (e: NewAuditEntry) => T) => entries.map(pick);
+  await q.query(
+    `INSERT INTO audit_log (workspace_id, at, actor_type, actor_id, actor_name, action, target_type, target_id, ip,
+                            request_id, details)
+     SELECT e.workspace_id, coalesce(e.at, now()), e.actor_type, e.actor_id, e.actor_name, e.action, e.target_type,
+            e.target_id, e.ip, e.request_id, e.details
+       FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                   $8::text[], $9::text[], $10::text[], $11::jsonb[])
+            AS e(workspace_id, at, actor_type, actor_id, actor_name, action, target_type, target_id, ip, request_id,
+                 details)`,
+    [
+      column((e) => e.workspaceId),
+      column((e) => e.at ?? null),
+      column((e) => e.actorType),
+      column((e) => e.actorId),
+      column((e) => e.actorName),
+      column((e) => e.action),
+      column((e) => e.targetType),
+      column((e) => e.targetId),
+      column((e) => e.ip),
+      column((e) => e.requestId),
+      column((e) => JSON.stringify(e.details ?? {})),
+    ],
+  );
+}
+
 interface AuditRow {
   id: number;
   at: Date;

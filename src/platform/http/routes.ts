@@ -4,6 +4,7 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../../contracts/foundation.ts';
+import type { NewAuditEntry } from '../audit/index.ts';
 import type { Db, Tx } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import type { Locale } from '../i18n/index.ts';
@@ -38,6 +39,18 @@ export interface RequestContext {
   session: { tokenHash: string } | null;
   /** For response headers and cookies only; the body is what the handler returns. */
   reply: FastifyReply;
+  /** Only on routes that declare `groupCommit`, whose `tx` is unavailable. */
+  groupCommit?: GroupCommit;
+}
+
+/** What a route that commits through a group commit gets instead of the request's transaction. */
+export interface GroupCommit {
+  /** For the module's group commit, whose transactions are its own (confined to the workspace). */
+  db: Db;
+  /** The request's Idempotency-Key, if any: the handler makes a retry with it safe by itself. */
+  idempotencyKey: string | null;
+  /** The route's audit entry, for the transaction that commits the request's effects to write. */
+  auditEntry(targetId: string | null, details?: Record<string, unknown>): NewAuditEntry;
 }
 
 /** Runs `fn` in a short transaction confined to the caller's workspace. */
@@ -133,6 +146,14 @@ export interface PrivateRouteSpec<B extends TSchema, Q extends TSchema, P extend
   readOnly?: boolean;
   /** Lets this route be called by an API key and by a console session (default), or by sessions only. */
   sessionOnly?: boolean;
+  /**
+   * The handler commits its effects itself, through a group commit that writes many concurrent requests in one
+   * transaction (the points API under load), instead of in a transaction of its own: no request transaction is
+   * opened, `ctx.tx` throws, and `ctx.groupCommit` gives the database, the Idempotency-Key and the audit entry to
+   * write with the effects. Callers scoped to their own customers (guides) are refused: their scope is checked in
+   * the request's transaction.
+   */
+  groupCommit?: boolean;
   /**
    * The path parameter that names a customer, when it is not the conventional one (`:customerId`, or `:id` right
    * after `/api/customers/`); null when the route names no customer although it looks as if it did. A route that

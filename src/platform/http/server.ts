@@ -184,6 +184,13 @@ function clientIp(request: FastifyRequest): string {
   return request.ip;
 }
 
+/** `ctx.tx` of a route that commits through a group commit: using it is a bug in the route. */
+const NO_REQUEST_TRANSACTION = new Proxy({} as Tx, {
+  get(_, name) {
+    throw new Error(`ctx.tx.${String(name)}: a groupCommit route has no request transaction`);
+  },
+});
+
 function scopeOf(principal: Principal): Scope {
   return principal.role === 'guide' && principal.actor.type === 'staff'
     ? { kind: 'own', staffId: principal.actor.id }
@@ -441,6 +448,48 @@ function registerRoute(app: FastifyInstance, spec: AnyRouteSpec, deps: ServerDep
       if (idemKey !== null) checkIdempotencyKey(idemKey);
       const principalKey = `${principal.actor.type}:${principal.actor.id}`;
       const path = request.url.split('?')[0] ?? request.url;
+
+      if (spec.groupCommit) {
+        if (scopeOf(principal).kind !== 'workspace') {
+          throw new AppError(403, 'auth.forbidden', { permission: spec.permission });
+        }
+        const audit = spec.audit as { action: string; targetType: string };
+        const ctx: RequestContext = {
+          workspaceId: principal.workspaceId,
+          actor: principal.actor,
+          role: principal.role,
+          scope: scopeOf(principal),
+          can: (permission) => permissions.allows(principal.role, permission),
+          tx: NO_REQUEST_TRANSACTION,
+          now,
+          requestId: String(request.id),
+          ip: clientIp(request),
+          locale: request.locale,
+          audit: {},
+          session: principal.sessionTokenHash ? { tokenHash: principal.sessionTokenHash } : null,
+          reply,
+          groupCommit: {
+            db,
+            idempotencyKey: idemKey,
+            auditEntry: (targetId, details) => ({
+              workspaceId: principal.workspaceId,
+              actorType: principal.actor.type,
+              actorId: principal.actor.id,
+              actorName: principal.actor.name,
+              action: audit.action,
+              targetType: audit.targetType,
+              targetId,
+              ip: clientIp(request),
+              requestId: String(request.id),
+              ...(details ? { details } : {}),
+            }),
+          },
+        };
+        const result = await spec.handler(ctx, { body: request.body, query: request.query, params: request.params });
+        reply.code(status);
+        if (spec.response === null) return reply.send();
+        return reply.type('application/json; charset=utf-8').send(reply.serialize(result) as string);
+      }
 
       const outcome = await retryOnConflict(() =>
         db.tenant(principal.workspaceId, async (tx) => {
