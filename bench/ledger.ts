@@ -5,7 +5,7 @@
 // same run. Prints both rates, the ratio and the target of ARCHITECTURE §14 (≥ 2,000 tx/s), then runs the ledger
 // check, which must pass.
 // Usage: npm run bench:ledger -- [--members 10000] [--transactions 60000] [--concurrency 64] [--pool 64]
-//                                 [--spend-share 50] [--seed 1] [--database-url postgres://…]
+//                                 [--spend-share 50] [--in-flight 2] [--seed 1] [--database-url postgres://…]
 //   Without --database-url a fresh database `siyu_bench_ledger` is created on SIYU_BENCH_PG_URL (default
 //   postgres://postgres@127.0.0.1:5432/postgres) and dropped after; with it, the bench adds its own workspace there.
 import { parseArgs } from 'node:util';
@@ -31,6 +31,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     pool: { type: 'string' },
     'spend-share': { type: 'string', default: '50' },
+    'in-flight': { type: 'string', default: '2' },
     seed: { type: 'string', default: '1' },
     'database-url': { type: 'string' },
   },
@@ -41,6 +42,8 @@ const CONCURRENCY = Number(args.concurrency);
 /** Connections; by default one per client, so commits group as they would from 64 processes. */
 const POOL = Number(args.pool ?? args.concurrency);
 const SPEND_SHARE = Number(args['spend-share']) / 100;
+/** Group commit: batch transactions at once (PostingBatches' maxInFlight). */
+const IN_FLIGHT = Number(args['in-flight']);
 const SEED = Number(args.seed);
 const ADMIN_URL = process.env.SIYU_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BENCH_DB = 'siyu_bench_ledger';
@@ -175,7 +178,7 @@ async function main() {
         .catch(refusedOnly('alone'));
     });
     // The same postings through group commit, as the points API posts them: each caller answered once committed.
-    const batches = new PostingBatches(db);
+    const batches = new PostingBatches(db, { maxInFlight: IN_FLIGHT });
     const batchedSeconds = await drive(TRANSACTIONS, async (i) => {
       const p = plan[i] as (typeof plan)[number];
       await batches
