@@ -62,8 +62,9 @@ test('an image uploads as multipart/form-data and arrives byte for byte, with a 
   const uploaded = await client().uploadMedia('image', { filename: '封面.png', contentType: 'image/png', data });
   expect(uploaded.type).toBe('image');
   expect(uploaded.mediaId).toMatch(/^3[A-Za-z0-9]{63}$/);
-  expect(uploaded.createdAt).toBe(Math.floor(sim.now().getTime() / 1000));
   const stored = sim.media.get(uploaded.mediaId);
+  // The time WeCom stored it, in seconds (the clock may have passed a second since).
+  expect(uploaded.createdAt).toBe(Math.floor((stored?.createdAtMs ?? 0) / 1000));
   expect(stored?.data.equals(data)).toBe(true);
   expect(stored).toMatchObject({ filename: '封面.png', contentType: 'image/png', temporary: true });
   const asJpeg = await client().uploadMedia('image', { filename: 'a.jpg', contentType: 'image/jpeg', data: jpeg(6) });
