@@ -190,36 +190,11 @@ test('a posting for a merged profile goes to the survivor, for an unknown one is
   });
   expect(posted).toMatchObject({ transaction: { customer_id: survivor, amount: 30 }, replayed: false });
   const missing = '00000000-0000-4000-8000-000000000000';
-  await expect(
-    batches.post(batched.workspaceId, {
-      type: 'earn',
-      customerId: missing,
-      points: 5,
-      cause: 'task',
-      key: 'u1',
-      at: T0,
-    }),
-  ).rejects.toMatchObject({ status: 404, code: 'customer.not_found' });
-  await expect(
-    batches.post(batched.workspaceId, {
-      type: 'earn',
-      customerId: 'nope',
-      points: 5,
-      cause: 'task',
-      key: 'u2',
-      at: T0,
-    }),
-  ).rejects.toMatchObject({ status: 404, code: 'customer.not_found' });
-  await expect(
-    batches.post(batched.workspaceId, {
-      type: 'earn',
-      customerId: missing,
-      points: 0,
-      cause: 'task',
-      key: 'u3',
-      at: T0,
-    }),
-  ).rejects.toMatchObject({ status: 422, code: 'points.invalid_points' });
+  const earning = (customerId: string, points: number, key: string) =>
+    batches.post(batched.workspaceId, { type: 'earn', customerId, points, cause: 'task', key, at: T0 });
+  await expect(earning(missing, 5, 'u1')).rejects.toMatchObject({ status: 404, code: 'customer.not_found' });
+  await expect(earning('nope', 5, 'u2')).rejects.toMatchObject({ status: 404, code: 'customer.not_found' });
+  await expect(earning(missing, 0, 'u3')).rejects.toMatchObject({ status: 422, code: 'points.invalid_points' });
 });
 
 test.skipIf(testDbKind() !== 'postgres')(

@@ -22,7 +22,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { ErrorBody } from '../../contracts/foundation.ts';
-import { recordAudit } from '../audit/index.ts';
+import { type NewAuditEntry, recordAudit } from '../audit/index.ts';
 import type { Permissions } from '../auth/permissions.ts';
 import { type Principal, principalFromApiKey, principalFromSession, SESSION_COOKIE } from '../auth/principal.ts';
 import type { Config } from '../config.ts';
@@ -449,40 +449,49 @@ function registerRoute(app: FastifyInstance, spec: AnyRouteSpec, deps: ServerDep
       const principalKey = `${principal.actor.type}:${principal.actor.id}`;
       const path = request.url.split('?')[0] ?? request.url;
 
+      const contextFor = (tx: Tx): RequestContext => ({
+        workspaceId: principal.workspaceId,
+        actor: principal.actor,
+        role: principal.role,
+        scope: scopeOf(principal),
+        can: (permission) => permissions.allows(principal.role, permission),
+        tx,
+        now,
+        requestId: String(request.id),
+        ip: clientIp(request),
+        locale: request.locale,
+        audit: {},
+        session: principal.sessionTokenHash ? { tokenHash: principal.sessionTokenHash } : null,
+        reply,
+      });
+      const auditEntry = (
+        audit: { action: string; targetType: string },
+        targetId: string | null,
+        details: Record<string, unknown> | undefined,
+      ): NewAuditEntry => ({
+        workspaceId: principal.workspaceId,
+        actorType: principal.actor.type,
+        actorId: principal.actor.id,
+        actorName: principal.actor.name,
+        action: audit.action,
+        targetType: audit.targetType,
+        targetId,
+        ip: clientIp(request),
+        requestId: String(request.id),
+        ...(details ? { details } : {}),
+      });
+
       if (spec.groupCommit) {
         if (scopeOf(principal).kind !== 'workspace') {
           throw new AppError(403, 'auth.forbidden', { permission: spec.permission });
         }
         const audit = spec.audit as { action: string; targetType: string };
         const ctx: RequestContext = {
-          workspaceId: principal.workspaceId,
-          actor: principal.actor,
-          role: principal.role,
-          scope: scopeOf(principal),
-          can: (permission) => permissions.allows(principal.role, permission),
-          tx: NO_REQUEST_TRANSACTION,
-          now,
-          requestId: String(request.id),
-          ip: clientIp(request),
-          locale: request.locale,
-          audit: {},
-          session: principal.sessionTokenHash ? { tokenHash: principal.sessionTokenHash } : null,
-          reply,
+          ...contextFor(NO_REQUEST_TRANSACTION),
           groupCommit: {
             db,
             idempotencyKey: idemKey,
-            auditEntry: (targetId, details) => ({
-              workspaceId: principal.workspaceId,
-              actorType: principal.actor.type,
-              actorId: principal.actor.id,
-              actorName: principal.actor.name,
-              action: audit.action,
-              targetType: audit.targetType,
-              targetId,
-              ip: clientIp(request),
-              requestId: String(request.id),
-              ...(details ? { details } : {}),
-            }),
+            auditEntry: (targetId, details) => auditEntry(audit, targetId, details),
           },
         };
         const result = await spec.handler(ctx, { body: request.body, query: request.query, params: request.params });
@@ -507,21 +516,7 @@ function registerRoute(app: FastifyInstance, spec: AnyRouteSpec, deps: ServerDep
             const stored = await claimIdempotencyKey(tx, claim);
             if (stored) return { replay: true as const, stored };
           }
-          const ctx: RequestContext = {
-            workspaceId: principal.workspaceId,
-            actor: principal.actor,
-            role: principal.role,
-            scope: scopeOf(principal),
-            can: (permission) => permissions.allows(principal.role, permission),
-            tx,
-            now,
-            requestId: String(request.id),
-            ip: clientIp(request),
-            locale: request.locale,
-            audit: {},
-            session: principal.sessionTokenHash ? { tokenHash: principal.sessionTokenHash } : null,
-            reply,
-          };
+          const ctx = contextFor(tx);
           const result = await spec.handler(ctx, {
             body: request.body,
             query: request.query,
@@ -533,18 +528,7 @@ function registerRoute(app: FastifyInstance, spec: AnyRouteSpec, deps: ServerDep
             const targetId =
               ctx.audit.targetId ??
               (typeof params?.id === 'string' ? params.id : typeof resultId === 'string' ? resultId : null);
-            await recordAudit(tx, {
-              workspaceId: principal.workspaceId,
-              actorType: principal.actor.type,
-              actorId: principal.actor.id,
-              actorName: principal.actor.name,
-              action: spec.audit.action,
-              targetType: spec.audit.targetType,
-              targetId,
-              ip: ctx.ip,
-              requestId: ctx.requestId,
-              ...(ctx.audit.details ? { details: ctx.audit.details } : {}),
-            });
+            await recordAudit(tx, auditEntry(spec.audit, targetId, ctx.audit.details));
           }
           if (result instanceof FileDownload) return { replay: false as const, file: result };
           const payload = spec.response === null ? null : (reply.code(status).serialize(result) as string);
