@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Rng } from '../src/demo/random.ts';
+import { createSiyu } from '../src/main.ts';
 import {
   checkLedger,
   earnPoints,
@@ -19,9 +20,12 @@ import {
   spendPoints,
 } from '../src/modules/loyalty/index.ts';
 import { allMigrations, buildModules } from '../src/modules.ts';
+import { randomToken, sha256 } from '../src/platform/auth/secrets.ts';
+import { loadConfig } from '../src/platform/config.ts';
 import { type Db, openPostgres } from '../src/platform/db/index.ts';
 import { migrate } from '../src/platform/db/migrations.ts';
 import { AppError } from '../src/platform/errors.ts';
+import { createLogger } from '../src/platform/logger.ts';
 import { createWorkspace } from '../src/platform/workspaces.ts';
 
 const { values: args } = parseArgs({
@@ -45,6 +49,7 @@ const SPEND_SHARE = Number(args['spend-share']) / 100;
 /** Group commit: batch transactions at once (PostingBatches' maxInFlight). */
 const IN_FLIGHT = Number(args['in-flight']);
 const SEED = Number(args.seed);
+const HTTP_POOL = 16;
 const ADMIN_URL = process.env.SIYU_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BENCH_DB = 'siyu_bench_ledger';
 const TARGET_RATE = 2_000;
@@ -121,6 +126,67 @@ async function drive(total: number, op: (i: number) => Promise<void>): Promise<n
   return (performance.now() - started) / 1000;
 }
 
+type Plan = { member: string; spend: boolean; points: number }[];
+
+/**
+ * The same postings as HTTP requests of an operator API key to the points API (`POST /api/points/earnings`,
+ * `/api/points/spendings`) of a Siyu server in this process, CONCURRENCY clients: authentication,
+ * validation, the group commit and the answer, as a POS would see them. Returns the wall time in seconds.
+ */
+async function throughHttp(workspaceId: string, plan: Plan): Promise<{ seconds: number; refused: number }> {
+  // The server's own pool, which it closes with itself; requests hold a connection only to authenticate, and the
+  // group commit two more (the bench's own pool stays open beside it, within max_connections).
+  const db = openPostgres(url, HTTP_POOL);
+  const config = {
+    ...loadConfig({
+      LOG_LEVEL: 'silent',
+      SIYU_RATE_LIMIT_KEY_PER_MINUTE: '100000000',
+      SIYU_RATE_LIMIT_IP_PER_MINUTE: '100000000',
+    }),
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: url,
+  };
+  const siyu = await createSiyu({
+    config,
+    logger: createLogger(process.env.LOG_LEVEL ?? 'silent'),
+    http: true,
+    workers: false,
+    db,
+    webDir: null,
+  });
+  try {
+    const secret = `sy_${randomToken(30)}`;
+    await db.tenant(workspaceId, (tx) =>
+      tx.query(
+        `INSERT INTO api_keys (workspace_id, name, prefix, secret_hash, role) VALUES ($1, 'bench', $2, $3, 'operator')`,
+        [workspaceId, secret.slice(0, 10), sha256(secret)],
+      ),
+    );
+    const base = (await siyu.listen()).replace('0.0.0.0', '127.0.0.1');
+    let refused = 0;
+    const seconds = await drive(plan.length, async (i) => {
+      const p = plan[i] as Plan[number];
+      const res = await fetch(`${base}/api/points/${p.spend ? 'spendings' : 'earnings'}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          customerId: p.member,
+          points: p.points,
+          cause: p.spend ? 'reward' : 'task',
+          key: `http:${i}`,
+        }),
+      });
+      const answer = (await res.json()) as { error?: { code: string } };
+      if (res.status === 409 && answer.error?.code === 'points.insufficient_balance') refused++;
+      else if (res.status !== 201) throw new Error(`posting answered ${res.status}: ${JSON.stringify(answer)}`);
+    });
+    return { seconds, refused };
+  } finally {
+    await siyu.close();
+  }
+}
+
 async function main() {
   // Module messages and the composition's registrations, as in the server.
   buildModules();
@@ -155,7 +221,7 @@ async function main() {
 
     // The mix, drawn before the clock starts: who, earn or spend, how much.
     const rng = new Rng(SEED);
-    const plan = Array.from({ length: TRANSACTIONS }, () => ({
+    const plan: Plan = Array.from({ length: TRANSACTIONS }, () => ({
       member: members[rng.int(0, members.length - 1)] as string,
       spend: rng.next() < SPEND_SHARE,
       points: rng.int(1, 60),
@@ -193,6 +259,8 @@ async function main() {
         .catch(refusedOnly('batched'));
     });
 
+    const http = await throughHttp(workspaceId, plan);
+
     // The baseline: the same number of single-row INSERTs, each its own statement, through the same pool.
     await db.exec(`CREATE TABLE IF NOT EXISTS bench_plain_inserts (
       id bigserial PRIMARY KEY, workspace_id uuid NOT NULL, customer_id uuid NOT NULL, points bigint NOT NULL,
@@ -222,6 +290,10 @@ async function main() {
     log(
       `one by one ${Math.round(aloneRate).toLocaleString('en')} tx/s with a transaction per posting ` +
         `(${aloneSeconds.toFixed(2)} s, ${refusedCount.alone} refused)`,
+    );
+    log(
+      `over HTTP   ${Math.round(TRANSACTIONS / http.seconds).toLocaleString('en')} tx/s through the points API ` +
+        `(${http.seconds.toFixed(2)} s, ${http.refused} refused; server and clients in this process)`,
     );
     log(`INSERT      ${Math.round(insertRate).toLocaleString('en')} rows/s (${insertSeconds.toFixed(2)} s)`);
     log(
