@@ -16,7 +16,7 @@ import { ConditionRegistry, type Rule } from '../src/modules/segments/rules.ts';
 import { compileRule, sqlCount } from '../src/modules/segments/sql.ts';
 import { dayOf } from '../src/modules/segments/time.ts';
 import { allMigrations } from '../src/modules.ts';
-import { openPostgres, type Tx } from '../src/platform/db/index.ts';
+import { openPostgres, type Queryable } from '../src/platform/db/index.ts';
 import { migrate } from '../src/platform/db/migrations.ts';
 
 const { values: args } = parseArgs({
@@ -115,8 +115,7 @@ async function main() {
       // One transaction with the tables' indexes and keys dropped and rebuilt after the COPYs, as the demo loads:
       // inserting 30M orders into keys on random UUIDs, beyond the buffer cache, took most of the generation time.
       await client.query('BEGIN');
-      const tx: Tx = {
-        workspaceId: null,
+      const tx: Queryable = {
         query: async <R>(sql: string, params?: readonly unknown[]) =>
           (await client.query(sql, params as unknown[])).rows as R[],
         exec: async (sql: string) => {

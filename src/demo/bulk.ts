@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Tx } from '../platform/db/index.ts';
+import type { Queryable, Tx } from '../platform/db/index.ts';
 
 const SPECIAL = /[\\\t\n\r]/;
 /** Room every row must fit in; rows are a few hundred bytes at most. */
@@ -210,7 +210,7 @@ export async function copyInTx(tx: Tx, table: string, columns: readonly string[]
  * adding one locks the table it references until commit, and two loaders in parallel would each wait for the
  * other's lock on a table both reference (workspaces).
  */
-export async function deferIndexes(tx: Tx, tables: readonly string[]): Promise<string[]> {
+export async function deferIndexes(tx: Queryable, tables: readonly string[]): Promise<string[]> {
   await tx.exec(`LOCK TABLE ${tables.join(', ')} IN ACCESS EXCLUSIVE MODE`);
   const nonEmpty = await tx.query(
     tables.map((t) => `SELECT 1 FROM (SELECT 1 FROM ${t} LIMIT 1) x`).join(' UNION ALL '),

@@ -63,3 +63,49 @@ test('every table with a workspace_id column is behind row-level security', asyn
   );
   expect(unprotected.map((r) => r.table_name)).toEqual([]);
 });
+
+test('rows appended in a tenant transaction land in its workspace, and a failed append rolls back to a savepoint', async () => {
+  const customer = '00000000-0000-4000-8000-00000000a001';
+  const row = (messageId: string, properties: Record<string, unknown>) => [
+    customer,
+    'track',
+    'Tab\tand\nnewline',
+    properties,
+    null,
+    new Date('2026-01-02T03:04:05.678Z'),
+    new Date('2026-01-02T03:04:06.000Z'),
+    messageId,
+  ];
+  const columns = ['customer_id', 'type', 'name', 'properties', 'channel', 'occurred_at', 'received_at', 'message_id'];
+  const outcome = await t.db.tenant(a, async (tx) => {
+    await tx.append('events', columns, [row('append-1', { note: 'back\\slash 中文' }), row('append-2', {})]);
+    // The same messageId again fails on the unique index; the transaction goes on from its savepoint.
+    await tx.exec('SAVEPOINT again');
+    const failed = await tx.append('events', columns, [row('append-3', {}), row('append-1', {})]).then(
+      () => null,
+      (err: { code?: string }) => err.code,
+    );
+    await tx.exec('ROLLBACK TO SAVEPOINT again');
+    // Still confined to the workspace after the owner-rights COPY: another workspace's rows stay invisible.
+    const visible = await tx.query<{ slug: string }>('SELECT slug FROM workspaces');
+    return { failed, visible: visible.map((w) => w.slug) };
+  });
+  expect(outcome).toEqual({ failed: '23505', visible: ['brand-a'] });
+  const stored = await t.db.query<{ workspace_id: string; name: string; properties: unknown; occurred_at: Date }>(
+    `SELECT workspace_id, name, properties, occurred_at FROM events WHERE customer_id = $1 ORDER BY message_id`,
+    [customer],
+  );
+  expect(stored.map((r) => r.workspace_id)).toEqual([a, a]);
+  expect(stored[0]).toMatchObject({ name: 'Tab\tand\nnewline', properties: { note: 'back\\slash 中文' } });
+  expect(stored[0]?.occurred_at.toISOString()).toBe('2026-01-02T03:04:05.678Z');
+  // A text value is taken as already serialised JSON (what ingestion passes for properties).
+  await t.db.tenant(b, (tx) =>
+    tx.append('events', columns, [
+      [...row('append-json', {}).slice(0, 3), '{"k":1}', ...row('', {}).slice(4, 7), 'append-json'],
+    ]),
+  );
+  const [json] = await t.db.query<{ workspace_id: string; properties: unknown }>(
+    `SELECT workspace_id, properties FROM events WHERE message_id = 'append-json'`,
+  );
+  expect(json).toEqual({ workspace_id: b, properties: { k: 1 } });
+});
