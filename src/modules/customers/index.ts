@@ -6,6 +6,7 @@ import zhCN from './locales/zh-CN.json' with { type: 'json' };
 import type { CustomerParticipants } from './participants.ts';
 import { customerRoutes } from './routes.ts';
 
+export { createUnknownCustomers } from './creation.ts';
 export { type Identity, type IdentityInput, normalizeIdentity } from './identities.ts';
 export type { MergeParticipant, TimelineItem, TimelineSource } from './participants.ts';
 export { CustomerParticipants } from './participants.ts';

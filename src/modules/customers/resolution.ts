@@ -70,7 +70,20 @@ async function ownersOf(tx: Tx, workspaceId: string, identities: readonly Identi
  * the version is read under the merge lock, so a merge, an unmerge or an erasure committed anywhere, by any process,
  * empties it before its next use.
  */
-const knownOwners = new Map<string, { version: number; owners: Map<string, string> }>();
+const knownOwners = new Map<string, KnownOwners>();
+
+interface KnownOwners {
+  version: number;
+  owners: Map<string, string>;
+}
+
+/**
+ * The process's cache of a workspace as it stands (undefined before its first use): creation.ts reads it to see
+ * which identities are new, and adds the identities it created once they are committed.
+ */
+export function knownOwnersOf(workspaceId: string): KnownOwners | undefined {
+  return knownOwners.get(workspaceId);
+}
 /** Entries one workspace's cache holds at most; past it, it starts again from empty. */
 export const KNOWN_OWNERS_LIMIT = 250_000;
 
@@ -312,7 +325,7 @@ interface Unresolved {
  * Groups sightings that share an identity, or whose identities belong to the same customer, directly or through
  * others: each group resolves to one customer, and its sightings' profile patches apply to it in order.
  */
-function linkedGroups(
+export function linkedGroups(
   open: readonly number[],
   keysOf: readonly string[][],
   ownerOf: ReadonlyMap<string, string>,
@@ -412,6 +425,8 @@ export async function resolveSightings<T>(
   sightings: readonly Sighting[],
   reason: string,
   write: (customerIds: string[]) => Promise<T>,
+  /** Customer numbers reserved ahead (`reserveSeqs`): new customers take theirs from the front of this list. */
+  seqs?: number[],
 ): Promise<T> {
   if (sightings.some((s) => s.identities.length === 0)) throw new AppError(400, 'customer.identity_required');
   // Before the first look: an owner found below stays the owner of its rows until this transaction ends.
@@ -520,7 +535,7 @@ export async function resolveSightings<T>(
 
   const result = await write(customerIds);
   await patchProfiles(tx, workspaceId, patched);
-  await createCustomers(tx, workspaceId, created, attached, identityOf);
+  await createCustomers(tx, workspaceId, created, attached, identityOf, seqs);
   return result;
 }
 
@@ -592,8 +607,12 @@ async function createCustomers(
   created: readonly NewCustomer[],
   attached: readonly { customerId: string; key: string }[],
   identityOf: ReadonlyMap<string, Identity>,
+  reserved?: number[],
 ): Promise<void> {
-  const firstSeq = created.length > 0 ? await allocateSeqs(tx, workspaceId, created.length) : 0;
+  const given = reserved ? reserved.splice(0, created.length) : [];
+  const firstSeq =
+    created.length > given.length ? await allocateSeqs(tx, workspaceId, created.length - given.length) : 0;
+  const seqOf = (n: number) => (n < given.length ? (given[n] as number) : firstSeq + n - given.length);
   if (created.length > 0) {
     await tx.query(
       `INSERT INTO customers (workspace_id, id, seq, name, gender, birthday, region, city, phone, email, occupation,
@@ -609,7 +628,7 @@ async function createCustomers(
         JSON.stringify(
           created.map((c, n) => ({
             id: c.id,
-            seq: firstSeq + n,
+            seq: seqOf(n),
             ...profileJson(c.profile),
             first: c.first,
             last: c.last,
@@ -645,7 +664,7 @@ async function createCustomers(
   await emitMany(
     tx,
     'customer.created',
-    created.map((c, n) => ({ customerId: c.id, seq: firstSeq + n })),
+    created.map((c, n) => ({ customerId: c.id, seq: seqOf(n) })),
   );
   // Audiences keep "identity present" bitmaps: a known customer gaining an identity must be announced.
   const kinds = new Map<string, Set<string>>();

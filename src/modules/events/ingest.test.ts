@@ -219,6 +219,49 @@ test('concurrent batches over the same new customers all succeed and create each
     `SELECT count(DISTINCT customer_id)::int AS n FROM customer_identities WHERE kind = 'user_id' AND value LIKE 'race-user-%'`,
   );
   expect(users[0]?.n).toBe(40);
+  // Each event on its user's customer, each device on it too, nobody merged, every customer numbered once.
+  const [shape] = await server.siyu.db.query<{ misplaced: number; merged: number; seqs: number; customers: number }>(
+    `SELECT (SELECT count(*)::int FROM events e
+               JOIN customer_identities u ON u.kind = 'user_id' AND u.value = 'race-user-' || ((split_part(e.message_id, '-', 3)::int * (split_part(e.message_id, '-', 2)::int + 3)) % 40)
+              WHERE e.message_id LIKE 'race-%' AND e.customer_id <> u.customer_id) AS misplaced,
+            (SELECT count(*)::int FROM customers c
+              WHERE c.merged_into IS NOT NULL
+                AND c.id IN (SELECT customer_id FROM events WHERE message_id LIKE 'race-%')) AS merged,
+            (SELECT count(DISTINCT c.seq)::int FROM customers c
+              WHERE c.id IN (SELECT customer_id FROM customer_identities WHERE value LIKE 'race-%')) AS seqs,
+            (SELECT count(DISTINCT customer_id)::int FROM customer_identities WHERE value LIKE 'race-%') AS customers`,
+  );
+  expect(shape).toEqual({ misplaced: 0, merged: 0, seqs: 40, customers: 40 });
+});
+
+test('a batch creates its new people before its transaction, but leaves to it what an earlier entry links', async () => {
+  const known = await api.post('/v1/track', { userId: 'u-link', event: 'Signed Up', messageId: 'm-link-0' });
+  // Known to the process now: a second call finds the user and keeps it in the cache.
+  await api.post('/v1/track', { userId: 'u-link', event: 'Signed In', messageId: 'm-link-00' });
+  // Calls one by one would attach the new device to the known user, and the second entry would find it there: no
+  // customer of its own for the device, and no merge.
+  const res = await api.post('/v1/batch', {
+    batch: [
+      { type: 'track', userId: 'u-link', anonymousId: 'anon-link', event: 'Opened', messageId: 'm-link-1' },
+      { type: 'track', anonymousId: 'anon-link', event: 'Browsed', messageId: 'm-link-2' },
+      { type: 'track', anonymousId: 'anon-alone', event: 'Browsed', messageId: 'm-link-3' },
+    ],
+  });
+  expect(res.body).toMatchObject({ accepted: 3, duplicates: 0 });
+  const rows = await server.siyu.db.query<{ message_id: string; customer_id: string; merged_into: string | null }>(
+    `SELECT e.message_id, e.customer_id, c.merged_into FROM events e JOIN customers c ON c.id = e.customer_id
+      WHERE e.message_id LIKE 'm-link-%' ORDER BY e.message_id`,
+  );
+  const customer = known.body.customerId;
+  expect(rows.slice(0, 4)).toEqual([
+    { message_id: 'm-link-0', customer_id: customer, merged_into: null },
+    { message_id: 'm-link-00', customer_id: customer, merged_into: null },
+    { message_id: 'm-link-1', customer_id: customer, merged_into: null },
+    { message_id: 'm-link-2', customer_id: customer, merged_into: null },
+  ]);
+  expect(rows[4]?.customer_id).not.toBe(customer);
+  const merges = await server.siyu.db.query(`SELECT 1 FROM customers WHERE merged_into = $1`, [customer]);
+  expect(merges).toEqual([]);
 });
 
 test('an identify that changes a known customer’s city moves them into a segment on that city', async () => {

@@ -2,9 +2,9 @@
 // customers and written set-based (customers found, created or widened a batch at a time, one events insert, one
 // outbox insert), so that a batch costs a handful of statements rather than several per event.
 import type { BatchMessage } from '../../contracts/events.ts';
-import type { Tx } from '../../platform/db/index.ts';
+import { sqlState, type Tx, UNIQUE_VIOLATION } from '../../platform/db/index.ts';
 import { AppError } from '../../platform/errors.ts';
-import { packedEmitSql } from '../../platform/jobs/index.ts';
+import { emitMany, packedEmitSql } from '../../platform/jobs/index.ts';
 import {
   type CustomerParticipants,
   cleanProfile,
@@ -26,6 +26,8 @@ export interface Normalized {
   /** Known traits of an identify call; null when the message does not change the profile. */
   profile: ProfileInput | null;
   properties: Record<string, unknown>;
+  /** `properties` as JSON text, made once: the size check and the COPY of the row both need it. */
+  propertiesJson: string;
   channel: string | null;
   occurredAt: Date;
 }
@@ -117,23 +119,23 @@ function identitiesOf(msg: BatchMessage, profile: ProfileInput | null): Identity
 }
 
 /**
- * Checks one schema-valid message and turns it into a row to write. `receivedAt` is the server's clock; when the
- * sender says when it sent the message (`sentAt`), its clock skew is taken out of `timestamp`, as Segment does.
+ * Checks one schema-valid message and turns it into a row to write; only an identify needs the transaction (`tx`).
+ * `receivedAt` is the server's clock; when the sender says when it sent the message (`sentAt`), its clock skew is
+ * taken out of `timestamp`, as Segment does.
  */
 export async function normalizeMessage(
-  tx: Tx,
+  tx: Tx | null,
   workspaceId: string,
   msg: BatchMessage,
   receivedAt: Date,
   newMessageId: () => string,
 ): Promise<Normalized> {
-  if (Buffer.byteLength(JSON.stringify(msg)) > MAX_MESSAGE_BYTES) {
-    throw new AppError(400, 'events.message_too_large', { limit: MAX_MESSAGE_BYTES });
-  }
   let profile: ProfileInput | null = null;
   let properties: Record<string, unknown>;
   let name: string;
   if (msg.type === 'identify') {
+    // Traits are checked against the workspace's custom fields, which only a transaction reads.
+    if (!tx) throw new Error('an identify is normalised in a transaction');
     const split = splitTraits(msg.traits ?? {});
     profile = Object.keys(split.profile).length > 0 ? await cleanProfile(tx, workspaceId, split.profile) : null;
     properties = split.rest;
@@ -149,6 +151,13 @@ export async function normalizeMessage(
     };
     name = msg.type;
   }
+  // The message's size is its properties as stored plus everything else as sent (an identify's known traits,
+  // which have their own limits, aside): the properties are serialised once, for this and for the COPY.
+  const propertiesJson = JSON.stringify(properties);
+  const { properties: _properties, traits: _traits, ...envelope } = msg as BatchMessage & Record<string, unknown>;
+  if (Buffer.byteLength(propertiesJson) + Buffer.byteLength(JSON.stringify(envelope)) > MAX_MESSAGE_BYTES) {
+    throw new AppError(400, 'events.message_too_large', { limit: MAX_MESSAGE_BYTES });
+  }
   const identities = identitiesOf(msg, profile);
   const stamp = msg.timestamp ?? msg.originalTimestamp;
   let occurredAt = stamp ? new Date(stamp) : receivedAt;
@@ -161,6 +170,7 @@ export async function normalizeMessage(
     identities,
     profile,
     properties,
+    propertiesJson,
     channel: msg.context?.channel ?? null,
     occurredAt,
   };
@@ -178,13 +188,76 @@ export interface IngestOutcome {
 const TRACKED_PAYLOAD = `jsonb_build_object('customerId', customer_id, 'type', type, 'name', name, 'channel', channel,
   'occurredAt', occurred_at, 'messageId', message_id)`;
 
+/** The columns ingestion writes, after the workspace (`Tx.append` adds it). */
+const EVENT_COLUMNS = [
+  'customer_id',
+  'type',
+  'name',
+  'properties',
+  'channel',
+  'occurred_at',
+  'received_at',
+  'message_id',
+] as const;
+
 /**
- * Stores the events and announces them in one statement: the rows travel once, as one JSON document (node-postgres
- * escapes text[] parameters character by character, which costs more CPU than the insert), and the announcement is
- * packed from what the insert returned. A messageId stored meanwhile (or before, for messages that were not looked
- * up first) is skipped by the unique index. Returns the messageIds written.
+ * Stores the events and announces them. First with `Tx.append` (COPY on PostgreSQL: about a fifth of the database's
+ * work per event less than the INSERT below, which has to take the rows apart from a JSON document and check each
+ * messageId by speculative insertion), and `event.tracked` built here. A messageId stored before (a retried batch)
+ * or meanwhile (the same message in a concurrent batch, which COPY waits for) fails the COPY on the unique index:
+ * then, back at the savepoint, one statement stores what is new and announces what it stored. Returns the
+ * messageIds written.
  */
 async function writeEvents(
+  tx: Tx,
+  workspaceId: string,
+  messages: readonly Normalized[],
+  customerIds: readonly string[],
+  receivedAt: Date,
+): Promise<Set<string>> {
+  await tx.exec('SAVEPOINT events_append');
+  try {
+    await tx.append(
+      'events',
+      EVENT_COLUMNS,
+      messages.map((m, n) => [
+        customerIds[n],
+        m.type,
+        m.name,
+        m.propertiesJson,
+        m.channel,
+        m.occurredAt,
+        receivedAt,
+        m.messageId,
+      ]),
+    );
+    await tx.exec('RELEASE SAVEPOINT events_append');
+  } catch (err) {
+    if (sqlState(err) !== UNIQUE_VIOLATION) throw err;
+    await tx.exec('ROLLBACK TO SAVEPOINT events_append');
+    return insertNewEvents(tx, workspaceId, messages, customerIds, receivedAt);
+  }
+  await emitMany(
+    tx,
+    'event.tracked',
+    messages.map((m, n) => ({
+      customerId: customerIds[n],
+      type: m.type,
+      name: m.name,
+      channel: m.channel,
+      occurredAt: m.occurredAt,
+      messageId: m.messageId,
+    })),
+  );
+  return new Set(messages.map((m) => m.messageId));
+}
+
+/**
+ * The same rows through one INSERT that skips messageIds already stored, announcing what it wrote: the rows travel
+ * once, as one JSON document (node-postgres escapes text[] parameters character by character, which costs more CPU
+ * than the insert), and the announcement is packed from what the insert returned.
+ */
+async function insertNewEvents(
   tx: Tx,
   workspaceId: string,
   messages: readonly Normalized[],

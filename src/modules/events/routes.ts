@@ -26,10 +26,15 @@ import {
 } from '../../contracts/events.ts';
 import { PageQuery, page, Uuid } from '../../contracts/foundation.ts';
 import { AppError } from '../../platform/errors.ts';
-import { FileBody, type RequestContext, type RouteRegistrar } from '../../platform/http/routes.ts';
+import { FileBody, type PrepareContext, type RequestContext, type RouteRegistrar } from '../../platform/http/routes.ts';
 import { translate } from '../../platform/i18n/index.ts';
 import { XLSX_CONTENT_TYPE } from '../../platform/xlsx.ts';
-import { assertCustomerInScope, type CustomerParticipants, getCustomerRow } from '../customers/index.ts';
+import {
+  assertCustomerInScope,
+  type CustomerParticipants,
+  createUnknownCustomers,
+  getCustomerRow,
+} from '../customers/index.ts';
 import { getImport, importTemplate, listImportErrors, listImports, startImport } from './import-jobs.ts';
 import { ingest, type Normalized, normalizeMessage } from './ingest.ts';
 import { getOrder, listCustomerOrders, orderInputOf, upsertOrder } from './orders.ts';
@@ -53,31 +58,47 @@ async function ingestOne(ctx: RequestContext, participants: CustomerParticipants
   return { success: true, duplicate: r.duplicate, customerId: r.customerId };
 }
 
-async function ingestBatch(
-  ctx: RequestContext,
+/** A batch entry after the checks that need no transaction. */
+type BatchEntry =
+  | { kind: 'rejected'; code: string; params: Record<string, string | number> }
+  | { kind: 'ready'; message: Normalized }
+  /** An identify: its traits are checked against the workspace's custom fields in the request's transaction. */
+  | { kind: 'identify'; message: BatchMessage };
+
+interface PreparedBatch {
+  receivedAt: Date;
+  entries: BatchEntry[];
+}
+
+/**
+ * Before the request's transaction: the batch's limits, each entry's schema, every entry but identifies normalised,
+ * and the customers these entries would create created (`createUnknownCustomers`), so that concurrent batches do
+ * not queue on one another's new identities for the length of their transactions.
+ */
+async function prepareBatch(
+  ctx: PrepareContext,
   participants: CustomerParticipants,
   body: BatchBody,
-): Promise<BatchResult> {
-  const declared = Number(ctx.reply.request.headers['content-length']);
+): Promise<PreparedBatch> {
+  const declared = Number(ctx.request.headers['content-length']);
   const bytes = Number.isFinite(declared) ? declared : Buffer.byteLength(JSON.stringify(body));
   if (bytes > MAX_BATCH_BYTES) throw new AppError(413, 'events.batch_too_large', { limit: MAX_BATCH_BYTES, bytes });
   if (body.batch.length > MAX_BATCH_MESSAGES) {
     throw new AppError(422, 'events.batch_too_many', { limit: MAX_BATCH_MESSAGES, count: body.batch.length });
   }
-  const now = ctx.now();
-  const rejected: { index: number; code: string; message: string }[] = [];
-  const reject = (index: number, code: string, params: Record<string, string | number> = {}) =>
-    rejected.push({ index, code, message: translate(ctx.locale, code, params) });
-  const good: Normalized[] = [];
-  for (const [index, entry] of body.batch.entries()) {
+  const receivedAt = ctx.now();
+  const entries: BatchEntry[] = [];
+  const reject = (code: string, params: Record<string, string | number> = {}) =>
+    entries.push({ kind: 'rejected', code, params });
+  for (const entry of body.batch) {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      reject(index, 'events.invalid_message', { summary: 'not an object' });
+      reject('events.invalid_message', { summary: 'not an object' });
       continue;
     }
     const raw = entry as Record<string, unknown>;
     const check = checkEntry[String(raw.type)];
     if (!check) {
-      reject(index, 'events.unknown_type', { type: String(raw.type) });
+      reject('events.unknown_type', { type: String(raw.type) });
       continue;
     }
     // Batch-level context and sentAt apply to every entry, the entry's own values winning (as in Segment). Entries
@@ -92,17 +113,52 @@ async function ingestBatch(
       : raw;
     if (!check(msg)) {
       const e = check.errors?.[0];
-      reject(index, 'events.invalid_message', { summary: `${e?.instancePath || '/'} ${e?.message ?? ''}`.trim() });
+      reject('events.invalid_message', { summary: `${e?.instancePath || '/'} ${e?.message ?? ''}`.trim() });
+      continue;
+    }
+    if (msg.type === 'identify') {
+      entries.push({ kind: 'identify', message: msg });
       continue;
     }
     try {
-      good.push(await normalizeMessage(ctx.tx, ctx.workspaceId, msg, now, randomUUID));
+      entries.push({
+        kind: 'ready',
+        message: await normalizeMessage(null, ctx.workspaceId, msg, receivedAt, randomUUID),
+      });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      reject(index, err.code, err.params);
+      reject(err.code, err.params);
     }
   }
-  const { results } = await ingest(ctx.tx, participants, ctx.workspaceId, good, now);
+  const sightings = entries.flatMap((e) =>
+    e.kind === 'ready' ? [{ identities: e.message.identities, profile: null, at: e.message.occurredAt }] : [],
+  );
+  await createUnknownCustomers(ctx.tenant, participants, ctx.workspaceId, sightings);
+  return { receivedAt, entries };
+}
+
+async function ingestBatch(
+  ctx: RequestContext,
+  participants: CustomerParticipants,
+  prepared: PreparedBatch,
+): Promise<BatchResult> {
+  const rejected: { index: number; code: string; message: string }[] = [];
+  const reject = (index: number, code: string, params: Record<string, string | number> = {}) =>
+    rejected.push({ index, code, message: translate(ctx.locale, code, params) });
+  const good: Normalized[] = [];
+  for (const [index, entry] of prepared.entries.entries()) {
+    if (entry.kind === 'rejected') reject(index, entry.code, entry.params);
+    else if (entry.kind === 'ready') good.push(entry.message);
+    else {
+      try {
+        good.push(await normalizeMessage(ctx.tx, ctx.workspaceId, entry.message, prepared.receivedAt, randomUUID));
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        reject(index, err.code, err.params);
+      }
+    }
+  }
+  const { results } = await ingest(ctx.tx, participants, ctx.workspaceId, good, prepared.receivedAt);
   const duplicates = results.filter((r) => r.duplicate).length;
   ctx.audit.details = { accepted: results.length - duplicates, duplicates, rejected: rejected.length };
   return { success: true, accepted: results.length - duplicates, duplicates, rejected };
@@ -143,7 +199,8 @@ export function eventRoutes(participants: CustomerParticipants) {
       audit: { action: 'event.batch', targetType: 'batch' },
       body: BatchBody,
       response: BatchResult,
-      handler: (ctx, { body }) => ingestBatch(ctx, participants, body),
+      prepare: (ctx, { body }) => prepareBatch(ctx, participants, body),
+      handler: (ctx) => ingestBatch(ctx, participants, ctx.prepared as PreparedBatch),
     });
 
     r.route({

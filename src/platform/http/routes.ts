@@ -41,6 +41,19 @@ export interface RequestContext {
   reply: FastifyReply;
   /** Only on routes that declare `groupCommit`, whose `tx` is unavailable. */
   groupCommit?: GroupCommit;
+  /** What the route's `prepare` returned, on routes that declare one. */
+  prepared?: unknown;
+}
+
+/** What a route's `prepare` works with: the caller's workspace and short transactions of its own in it. */
+export interface PrepareContext {
+  workspaceId: string;
+  now(): Date;
+  locale: Locale;
+  /** Runs `fn` in a transaction confined to the workspace, committed when `fn` returns. */
+  tenant: TenantReader;
+  /** For its headers only; the body is `input.body`. */
+  request: FastifyRequest;
 }
 
 /** What a route that commits through a group commit gets instead of the request's transaction. */
@@ -154,6 +167,15 @@ export interface PrivateRouteSpec<B extends TSchema, Q extends TSchema, P extend
    * the request's transaction.
    */
   groupCommit?: boolean;
+  /**
+   * Work done before the request's transaction opens, in short transactions of its own (`ctx.tenant`) that commit
+   * whatever the request's transaction then does; what it returns reaches the handler as `ctx.prepared`. For work
+   * that concurrent requests would otherwise queue on while holding their transactions open, and that a retry of the
+   * request finds done (ingestion creates the customers it does not know yet this way). Like the request's
+   * transaction, it runs again if PostgreSQL aborts it as a deadlock victim; a retried request transaction does not
+   * run it again.
+   */
+  prepare?: (ctx: PrepareContext, input: Input<B, Q, P>) => Promise<unknown>;
   /**
    * The path parameter that names a customer, when it is not the conventional one (`:customerId`, or `:id` right
    * after `/api/customers/`); null when the route names no customer although it looks as if it did. A route that

@@ -500,6 +500,21 @@ function registerRoute(app: FastifyInstance, spec: AnyRouteSpec, deps: ServerDep
         return reply.type('application/json; charset=utf-8').send(reply.serialize(result) as string);
       }
 
+      const input = { body: request.body, query: request.query, params: request.params };
+      const prepared = spec.prepare
+        ? await retryOnConflict(() =>
+            (spec.prepare as NonNullable<typeof spec.prepare>)(
+              {
+                workspaceId: principal.workspaceId,
+                now,
+                locale: request.locale,
+                tenant: (fn) => db.tenant(principal.workspaceId, fn),
+                request,
+              },
+              input,
+            ),
+          )
+        : undefined;
       const outcome = await retryOnConflict(() =>
         db.tenant(principal.workspaceId, async (tx) => {
           const claim = idemKey
@@ -516,12 +531,8 @@ function registerRoute(app: FastifyInstance, spec: AnyRouteSpec, deps: ServerDep
             const stored = await claimIdempotencyKey(tx, claim);
             if (stored) return { replay: true as const, stored };
           }
-          const ctx = contextFor(tx);
-          const result = await spec.handler(ctx, {
-            body: request.body,
-            query: request.query,
-            params: request.params,
-          });
+          const ctx = { ...contextFor(tx), prepared };
+          const result = await spec.handler(ctx, input);
           if (spec.audit) {
             const params = request.params as Record<string, unknown> | undefined;
             const resultId = (result as { id?: unknown } | null | undefined)?.id;
