@@ -161,6 +161,36 @@ test('a batch over 500 entries answers 422 and one over 512 KB answers 413, with
   expect(none).toHaveLength(0);
 });
 
+test('a message over 32 KB is refused by index; one just under it is accepted', async () => {
+  const res = await api.post('/v1/batch', {
+    batch: [
+      // 3 bytes a character in UTF-8: about 33 KB of properties.
+      { type: 'track', userId: 'u-big', event: 'Big', messageId: 'm-big-1', properties: { note: '大'.repeat(11_000) } },
+      {
+        type: 'track',
+        userId: 'u-big',
+        event: 'Fits',
+        messageId: 'm-big-2',
+        properties: { note: '大'.repeat(10_500) },
+      },
+      // Escaped in JSON, a control character takes six bytes: 6,000 of them are over the limit too.
+      {
+        type: 'track',
+        userId: 'u-big',
+        event: 'Escaped',
+        messageId: 'm-big-3',
+        properties: { note: '\u0001'.repeat(6000) },
+      },
+    ],
+  });
+  expect(res.status).toBe(200);
+  expect(res.body.accepted).toBe(1);
+  expect(res.body.rejected.map((r: { index: number; code: string }) => [r.index, r.code])).toEqual([
+    [0, 'events.message_too_large'],
+    [2, 'events.message_too_large'],
+  ]);
+});
+
 test('a single message without identity is a 400 with the error body', async () => {
   const res = await api.post('/v1/track', { event: 'Anonymous' });
   expect(res.status).toBe(400);

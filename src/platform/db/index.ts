@@ -37,9 +37,16 @@ export interface Tx extends Queryable {
    * PGlite. Fails as an INSERT would on a constraint (a savepoint before it lets the caller go on another way).
    * In a tenant transaction `columns` leave out workspace_id, which is written here, the transaction's own, into
    * every row: PostgreSQL refuses COPY FROM where row-level security applies, so on a server the COPY runs with
-   * the owner's rights, and this is what keeps it inside the workspace.
+   * the owner's rights, and this is what keeps it inside the workspace. With `savepoint`, the rows are appended
+   * inside a savepoint of that name, released when they are in; when they fail, the transaction is rolled back to
+   * it, ready to go on, and the error is thrown.
    */
-  append(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
+  append(
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly unknown[])[],
+    savepoint?: string,
+  ): Promise<void>;
 }
 
 export interface Db extends Queryable {
@@ -127,14 +134,22 @@ export function openPostgres(url: string, poolSize = 10): Db {
       exec: async (sql: string) => {
         await client.query(sql);
       },
-      append: async (table, columns, rows) => {
+      append: async (table, columns, rows, savepoint) => {
         if (rows.length === 0) return;
         const names = workspaceId ? ['workspace_id', ...columns] : columns;
-        // SET LOCAL: should the COPY fail, the rollback (to the caller's savepoint, or of all) restores the role.
-        if (workspaceId) await client.query('SET LOCAL ROLE NONE');
-        const stream = client.query(copyFrom(`COPY ${table} (${names.join(',')}) FROM STDIN`));
-        await pipeline(Readable.from(copyLines(rows, workspaceId ? `${workspaceId}\t` : '')), stream);
-        if (workspaceId) await client.query(`SET LOCAL ROLE ${TENANT_ROLE}`);
+        // SET LOCAL: should the COPY fail, the rollback (to the savepoint, or of all) restores the role. The
+        // statements around the COPY go in as few round trips as they can.
+        const before = [savepoint && `SAVEPOINT ${savepoint}`, workspaceId && 'SET LOCAL ROLE NONE'].filter(Boolean);
+        const after = [savepoint && `RELEASE SAVEPOINT ${savepoint}`, workspaceId && `SET LOCAL ROLE ${TENANT_ROLE}`];
+        if (before.length > 0) await client.query(before.join('; '));
+        try {
+          const stream = client.query(copyFrom(`COPY ${table} (${names.join(',')}) FROM STDIN`));
+          await pipeline(Readable.from(copyLines(rows, workspaceId ? `${workspaceId}\t` : '')), stream);
+        } catch (err) {
+          if (savepoint) await client.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+          throw err;
+        }
+        if (after.some(Boolean)) await client.query(after.filter(Boolean).join('; '));
       },
     };
     try {
@@ -193,15 +208,23 @@ export function wrapPglite(lite: PGlite): Db {
           await inner.exec(sql);
         },
         // Row-level security applies to these INSERTs, and the workspace written is the one it allows.
-        append: (table, columns, rows) =>
-          workspaceId
-            ? insertRows(
+        append: async (table, columns, rows, savepoint) => {
+          if (savepoint) await inner.exec(`SAVEPOINT ${savepoint}`);
+          try {
+            if (workspaceId) {
+              await insertRows(
                 tx,
                 table,
                 ['workspace_id', ...columns],
                 rows.map((row) => [workspaceId, ...row]),
-              )
-            : insertRows(tx, table, columns, rows),
+              );
+            } else await insertRows(tx, table, columns, rows);
+          } catch (err) {
+            if (savepoint) await inner.exec(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+            throw err;
+          }
+          if (savepoint) await inner.exec(`RELEASE SAVEPOINT ${savepoint}`);
+        },
       };
       if (workspaceId) await inner.exec(tenantSetup(workspaceId));
       return fn(tx);

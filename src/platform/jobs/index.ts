@@ -73,7 +73,16 @@ export interface JobLog {
 }
 
 export { InvalidJobCursor, InvalidSchedule, JobNotFound, JobNotRetryable } from './errors.ts';
-export { dispatchEvents, emit, emitMany, type OutboxRow, PACK_SIZE, packedEmitSql, unpack } from './outbox.ts';
+export {
+  dispatchEvents,
+  emit,
+  emitMany,
+  emitManyJson,
+  type OutboxRow,
+  PACK_SIZE,
+  packedEmitSql,
+  unpack,
+} from './outbox.ts';
 export {
   claimJobs,
   DEFAULT_MAX_ATTEMPTS,

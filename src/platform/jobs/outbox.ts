@@ -41,6 +41,23 @@ export async function emitMany(tx: Tx, type: string, payloads: readonly unknown[
   const packs: unknown[][] = [];
   for (let i = 0; i < payloads.length; i += PACK_SIZE)
     packs.push(payloads.slice(i, i + PACK_SIZE).map((p) => p ?? null));
+  await insertPacks(tx, type, JSON.stringify(packs));
+}
+
+/**
+ * `emitMany` for payloads already serialised, each the JSON text of one payload: for a writer that builds them
+ * straight from its rows (ingestion), which is several times cheaper than building objects to serialise.
+ */
+export async function emitManyJson(tx: Tx, type: string, payloads: readonly string[]): Promise<void> {
+  if (!tx.workspaceId) throw new Error(`emitManyJson('${type}') needs a tenant transaction (db.tenant)`);
+  if (payloads.length === 0) return;
+  const packs: string[] = [];
+  for (let i = 0; i < payloads.length; i += PACK_SIZE) packs.push(`[${payloads.slice(i, i + PACK_SIZE).join(',')}]`);
+  await insertPacks(tx, type, `[${packs.join(',')}]`);
+}
+
+/** Inserts packs given as one JSON document (an array of arrays of payloads) and wakes the workers. */
+async function insertPacks(tx: Tx, type: string, packs: string): Promise<void> {
   // One JSON document for all packs: node-postgres would escape a text[] of large JSON strings character by
   // character, which costs more than the insert itself at ingestion rates.
   await tx.query(
@@ -49,7 +66,7 @@ export async function emitMany(tx: Tx, type: string, payloads: readonly unknown[
        SELECT $1, $2, p, jsonb_array_length(p) FROM jsonb_array_elements($3::jsonb) AS p RETURNING id
      )
      SELECT pg_notify('${JOBS_CHANNEL}', '') FROM (SELECT 1 FROM inserted LIMIT 1) AS any_inserted`,
-    [tx.workspaceId, type, JSON.stringify(packs)],
+    [tx.workspaceId, type, packs],
   );
 }
 
