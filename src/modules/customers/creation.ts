@@ -48,10 +48,11 @@ export function createUnknownCustomers(
   sightings: readonly Sighting[],
 ): Promise<void> {
   const owners = knownOwnersOf(workspaceId)?.owners;
+  const isUnknown = (s: Sighting) => s.profile === null && s.identities.every((i) => !owners?.has(identityKey(i)));
+  // Most batches, once a brand's traffic is under way, name no one new.
+  if (!sightings.some(isUnknown)) return Promise.resolve();
   const keysOf = sightings.map((s) => s.identities.map(identityKey));
-  const unknown = (n: number) =>
-    sightings[n]?.profile === null && (keysOf[n] as string[]).every((k) => !owners?.has(k));
-  if (!sightings.some((_, n) => unknown(n))) return Promise.resolve();
+  const unknown = (n: number) => isUnknown(sightings[n] as Sighting);
   const chosen = linkedGroups(
     sightings.map((_, n) => n),
     keysOf,

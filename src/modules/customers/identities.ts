@@ -46,17 +46,4 @@ export function normalizeIdentity(input: IdentityInput): Identity {
   return { kind, appId: PER_APP.has(kind) ? appId : '', value };
 }
 
-const keys = new WeakMap<Identity, string>();
-
-/**
- * An identity as one string (kind, app, value), for maps and locks. Kept per identity object: ingestion asks for the
- * key of each identity several times a batch (dedupe, cache, grouping), and a string made once is hashed once.
- */
-export function identityKey(i: Identity): string {
-  let key = keys.get(i);
-  if (key === undefined) {
-    key = `${i.kind}\u001f${i.appId}\u001f${i.value}`;
-    keys.set(i, key);
-  }
-  return key;
-}
+export const identityKey = (i: Identity) => `${i.kind}\u001f${i.appId}\u001f${i.value}`;

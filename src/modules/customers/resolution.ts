@@ -100,9 +100,10 @@ async function cachedOwnersOf(
   const hits = new Map<string, string>();
   const misses: Identity[] = [];
   for (const identity of identities) {
-    const owner = cached?.owners.get(identityKey(identity));
+    const key = identityKey(identity);
+    const owner = cached?.owners.get(key);
     if (owner === undefined) misses.push(identity);
-    else hits.set(identityKey(identity), owner);
+    else hits.set(key, owner);
   }
   const [row] = await tx.query<{
     version: number | null;
@@ -136,8 +137,9 @@ async function cachedOwnersOf(
   // Filled only from a transaction that has written nothing yet, so from committed rows alone: an identity this
   // transaction created (an import writes row after row in one) would outlive a rollback in the cache.
   if (row?.clean) for (const [key, customerId] of found) owners.set(key, customerId);
-  for (const [key, customerId] of hits) found.set(key, customerId);
-  return found;
+  // Most identities are hits: the few found join them rather than the other way round.
+  for (const [key, customerId] of found) hits.set(key, customerId);
+  return hits;
 }
 
 /** Who owns these identities now, and since when that customer is known, for those that are owned at all. */
@@ -443,8 +445,10 @@ export async function resolveSightings<T>(
   const customerOf: string[] = sightings.map(() => '');
   const open: number[] = [];
   sightings.forEach((s, n) => {
-    const owners = new Set((keysOf[n] as string[]).map((k) => ownerOf.get(k)));
-    if (!s.profile && owners.size === 1 && !owners.has(undefined)) customerOf[n] = [...owners][0] as string;
+    // The common case, every identity known and all of one customer, without a set per sighting.
+    const keys = keysOf[n] as string[];
+    const owner = ownerOf.get(keys[0] as string);
+    if (!s.profile && owner !== undefined && keys.every((k) => ownerOf.get(k) === owner)) customerOf[n] = owner;
     else open.push(n);
   });
 

@@ -127,8 +127,10 @@ function identitiesOf(msg: BatchMessage, profile: ProfileInput | null): Identity
  */
 function sizeAtMost(msg: BatchMessage, propertiesJson: string): number {
   let bytes = 3 * propertiesJson.length + 16;
-  for (const [key, value] of Object.entries(msg)) {
+  const fields = msg as Record<string, unknown>;
+  for (const key in fields) {
     if (key === 'properties') continue;
+    const value = fields[key];
     bytes +=
       6 * key.length + 4 + (typeof value === 'string' ? 6 * value.length : 3 * (JSON.stringify(value)?.length ?? 4));
   }
