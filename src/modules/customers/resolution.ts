@@ -543,6 +543,43 @@ export async function resolveSightings<T>(
   return result;
 }
 
+const NEW_CUSTOMER_COLUMNS = [
+  'id',
+  'seq',
+  'name',
+  'gender',
+  'birthday',
+  'region',
+  'city',
+  'phone',
+  'email',
+  'occupation',
+  'interests',
+  'source_channel',
+  'custom',
+  'first_seen_at',
+  'last_seen_at',
+] as const;
+
+/** `Tx.append` of a workspace's rows, in a tenant transaction (which writes the workspace) or an owner one. */
+async function appendRows(
+  tx: Tx,
+  workspaceId: string,
+  table: string,
+  columns: string[],
+  rows: unknown[][],
+): Promise<void> {
+  if (rows.length === 0) return;
+  if (tx.workspaceId === null) {
+    await tx.append(
+      table,
+      ['workspace_id', ...columns],
+      rows.map((row) => [workspaceId, ...row]),
+    );
+  } else if (tx.workspaceId === workspaceId) await tx.append(table, columns, rows);
+  else throw new Error(`rows of workspace ${workspaceId} in a transaction of ${tx.workspaceId}`);
+}
+
 interface NewCustomer {
   id: string;
   keys: string[];
@@ -617,54 +654,54 @@ async function createCustomers(
   const firstSeq =
     created.length > given.length ? await allocateSeqs(tx, workspaceId, created.length - given.length) : 0;
   const seqOf = (n: number) => (n < given.length ? (given[n] as number) : firstSeq + n - given.length);
-  if (created.length > 0) {
-    await tx.query(
-      `INSERT INTO customers (workspace_id, id, seq, name, gender, birthday, region, city, phone, email, occupation,
-                              interests, source_channel, custom, first_seen_at, last_seen_at)
-       SELECT $1, x.id, x.seq, x.name, coalesce(x.gender, 'unknown'), x.birthday, x.region, x.city, x.phone, x.email,
-              x.occupation, coalesce(ARRAY(SELECT jsonb_array_elements_text(x.interests)), '{}'), x.source_channel,
-              coalesce(x.custom, '{}'), x.first, x.last
-         FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, seq bigint, name text, gender text, birthday date,
-              region text, city text, phone text, email text, occupation text, interests jsonb, source_channel text,
-              custom jsonb, first timestamptz, last timestamptz)`,
-      [
-        workspaceId,
-        JSON.stringify(
-          created.map((c, n) => ({
-            id: c.id,
-            seq: seqOf(n),
-            ...profileJson(c.profile),
-            first: c.first,
-            last: c.last,
-          })),
-        ),
-      ],
-    );
-  }
-  const rows = [
-    ...created.flatMap((c) => c.keys.map((key) => ({ customerId: c.id, identity: identityOf.get(key) as Identity }))),
-    ...attached.map((a) => ({ customerId: a.customerId, identity: identityOf.get(a.key) as Identity })),
-  ];
-  if (rows.length > 0) {
-    // No ON CONFLICT: these identities had no owner while this transaction held their locks, and every writer of
-    // identities takes the same locks, so a conflict would be a bug to fail on, not a race to paper over.
-    await tx.query(
-      `INSERT INTO customer_identities (workspace_id, kind, app_id, value, customer_id)
-       SELECT $1, x.kind, x.app_id, x.value, x.customer_id
-         FROM jsonb_to_recordset($2::jsonb) AS x(kind text, app_id text, value text, customer_id uuid)`,
-      [
-        workspaceId,
-        JSON.stringify(
-          rows.map((r) => ({
-            kind: r.identity.kind,
-            app_id: r.identity.appId,
-            value: r.identity.value,
-            customer_id: r.customerId,
-          })),
-        ),
-      ],
-    );
-  }
+  // Appended (COPY on PostgreSQL): a brand's first traffic creates thousands of customers a second, and the
+  // JSON-document INSERT cost twice as much per row.
+  await appendRows(
+    tx,
+    workspaceId,
+    'customers',
+    [...NEW_CUSTOMER_COLUMNS],
+    created.map((c, n) => {
+      const p = profileJson(c.profile);
+      return [
+        c.id,
+        seqOf(n),
+        p.name ?? null,
+        p.gender ?? 'unknown',
+        p.birthday ?? null,
+        p.region ?? null,
+        p.city ?? null,
+        p.phone ?? null,
+        p.email ?? null,
+        p.occupation ?? null,
+        p.interests ?? [],
+        p.source_channel ?? null,
+        p.custom ?? {},
+        c.first,
+        c.last,
+      ];
+    }),
+  );
+  // No conflict is possible: these identities had no owner while this transaction held their locks, and every
+  // writer of identities takes the same locks, so a duplicate would be a bug to fail on, not a race to paper over.
+  await appendRows(
+    tx,
+    workspaceId,
+    'customer_identities',
+    ['kind', 'app_id', 'value', 'customer_id'],
+    [
+      ...created.flatMap((c) =>
+        c.keys.map((key) => {
+          const identity = identityOf.get(key) as Identity;
+          return [identity.kind, identity.appId, identity.value, c.id];
+        }),
+      ),
+      ...attached.map((a) => {
+        const identity = identityOf.get(a.key) as Identity;
+        return [identity.kind, identity.appId, identity.value, a.customerId];
+      }),
+    ],
+  );
   await emitMany(
     tx,
     'customer.created',
