@@ -3,6 +3,8 @@
 // Purchases follow the BG/NBD story (a personal purchase rate, a chance to drop out after each purchase), so the
 // traits computed from them (RFM, lifecycle, CLV, churn) have realistic spreads. Deterministic for a seed:
 // every customer draws from its own generator seeded by (seed, index).
+
+import { EVENT_COLUMNS } from '../modules/events/index.ts';
 import { type BulkMembership, cardNoOf, growthForSpend, inviteCodeOf } from '../modules/loyalty/index.ts';
 import type { Db } from '../platform/db/index.ts';
 import { STORES } from './brand.ts';
@@ -213,17 +215,7 @@ const TABLES = [
   {
     key: 'events',
     table: 'events',
-    columns: [
-      'workspace_id',
-      'customer_id',
-      'type',
-      'name',
-      'properties',
-      'channel',
-      'occurred_at',
-      'received_at',
-      'message_id',
-    ],
+    columns: ['workspace_id', ...EVENT_COLUMNS],
   },
   { key: 'tags', table: 'customer_tags', columns: ['workspace_id', 'customer_id', 'tag_id', 'source', 'tagged_at'] },
   { key: 'cards', table: 'member_cards', columns: ['workspace_id', 'card_no', 'customer_id', 'issued_at'] },

@@ -543,24 +543,6 @@ export async function resolveSightings<T>(
   return result;
 }
 
-const NEW_CUSTOMER_COLUMNS = [
-  'id',
-  'seq',
-  'name',
-  'gender',
-  'birthday',
-  'region',
-  'city',
-  'phone',
-  'email',
-  'occupation',
-  'interests',
-  'source_channel',
-  'custom',
-  'first_seen_at',
-  'last_seen_at',
-] as const;
-
 /** `Tx.append` of a workspace's rows, in a tenant transaction (which writes the workspace) or an owner one. */
 async function appendRows(
   tx: Tx,
@@ -660,7 +642,7 @@ async function createCustomers(
     tx,
     workspaceId,
     'customers',
-    [...NEW_CUSTOMER_COLUMNS],
+    ['id', 'seq', ...PROFILE_COLUMNS],
     created.map((c, n) => {
       const p = profileJson(c.profile);
       return [

@@ -14,7 +14,7 @@ import { eventRoutes } from './routes.ts';
 
 export { type ImportCliDeps, importCommand } from './cli.ts';
 export { type ImportFile, importFile } from './import.ts';
-export { ingest, type Normalized, normalizeMessage } from './ingest.ts';
+export { EVENT_COLUMNS, ingest, type Normalized, normalizeMessage } from './ingest.ts';
 export { getOrder, listCustomerOrders, type OrderInput, upsertOrder } from './orders.ts';
 
 export function eventsModule(deps: { participants: CustomerParticipants }): SiyuModule {

@@ -207,7 +207,7 @@ const TRACKED_PAYLOAD = `jsonb_build_object('customerId', customer_id, 'type', t
   'occurredAt', occurred_at, 'messageId', message_id)`;
 
 /** The columns ingestion writes, after the workspace (`Tx.append` adds it). */
-const EVENT_COLUMNS = [
+export const EVENT_COLUMNS = [
   'customer_id',
   'type',
   'name',
