@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import { type TSchema, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import {
   BatchBody,
   type BatchMessage,
@@ -26,6 +25,7 @@ import {
 } from '../../contracts/events.ts';
 import { PageQuery, page, Uuid } from '../../contracts/foundation.ts';
 import { AppError } from '../../platform/errors.ts';
+import { addServerFormats } from '../../platform/http/formats.ts';
 import { FileBody, type PrepareContext, type RequestContext, type RouteRegistrar } from '../../platform/http/routes.ts';
 import { translate } from '../../platform/i18n/index.ts';
 import { XLSX_CONTENT_TYPE } from '../../platform/xlsx.ts';
@@ -44,7 +44,7 @@ export const MAX_BATCH_BYTES = 512 * 1024;
 
 // Batch entries are validated one by one with the server's rules (strict types, formats), so that one bad entry
 // is reported by its index instead of failing the whole batch.
-const ajv = addFormats.default(new Ajv({ allErrors: false, strict: false, coerceTypes: false, useDefaults: true }));
+const ajv = addServerFormats(new Ajv({ allErrors: false, strict: false, coerceTypes: false, useDefaults: true }));
 const checkEntry = Object.fromEntries(
   Object.entries(BatchMessages).map(([type, schema]) => [type, ajv.compile<BatchMessage>(schema)]),
 );

@@ -11,7 +11,6 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { type TSchema, Type } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -29,6 +28,7 @@ import type { Config } from '../config.ts';
 import type { Db, Tx } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { type Locale, pickLocale, translate } from '../i18n/index.ts';
+import { addServerFormats } from './formats.ts';
 import { checkIdempotencyKey, claimIdempotencyKey, requestHash, storeIdempotentResponse } from './idempotency.ts';
 import type { Metrics } from './metrics.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -78,8 +78,8 @@ const EMPTY_BODY = Type.Object({}, { additionalProperties: false, description: '
 // them all took over a second of every start.
 function validators() {
   const common = { allErrors: false, strict: false, useDefaults: true, removeAdditional: false } as const;
-  const body = addFormats.default(new Ajv({ ...common, coerceTypes: false }));
-  const text = addFormats.default(new Ajv({ ...common, coerceTypes: 'array' }));
+  const body = addServerFormats(new Ajv({ ...common, coerceTypes: false }));
+  const text = addServerFormats(new Ajv({ ...common, coerceTypes: 'array' }));
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) => {
     let compiled: ValidateFunction | undefined;
     // Fastify reads the errors of a failed validation from the function it was given.
