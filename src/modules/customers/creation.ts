@@ -48,17 +48,17 @@ export function createUnknownCustomers(
   sightings: readonly Sighting[],
 ): Promise<void> {
   const owners = knownOwnersOf(workspaceId)?.owners;
-  const isUnknown = (s: Sighting) => s.profile === null && s.identities.every((i) => !owners?.has(identityKey(i)));
+  const keysOf = sightings.map((s) => s.keys ?? s.identities.map(identityKey));
+  const isUnknownAt = (n: number) =>
+    (sightings[n] as Sighting).profile === null && (keysOf[n] as readonly string[]).every((key) => !owners?.has(key));
   // Most batches, once a brand's traffic is under way, name no one new.
-  if (!sightings.some(isUnknown)) return Promise.resolve();
-  const keysOf = sightings.map((s) => s.identities.map(identityKey));
-  const unknown = (n: number) => isUnknown(sightings[n] as Sighting);
+  if (!keysOf.some((_, n) => isUnknownAt(n))) return Promise.resolve();
   const chosen = linkedGroups(
     sightings.map((_, n) => n),
     keysOf,
     new Map(),
   )
-    .filter((group) => group.sightings.every(unknown))
+    .filter((group) => group.sightings.every(isUnknownAt))
     .flatMap((group) => group.sightings)
     .sort((a, b) => a - b)
     .map((n) => sightings[n] as Sighting);

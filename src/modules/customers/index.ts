@@ -7,7 +7,7 @@ import type { CustomerParticipants } from './participants.ts';
 import { customerRoutes } from './routes.ts';
 
 export { createUnknownCustomers } from './creation.ts';
-export { type Identity, type IdentityInput, normalizeIdentity } from './identities.ts';
+export { type Identity, type IdentityInput, identityKey, normalizeIdentity } from './identities.ts';
 export type { MergeParticipant, TimelineItem, TimelineSource } from './participants.ts';
 export { CustomerParticipants } from './participants.ts';
 export {

@@ -88,19 +88,19 @@ export function knownOwnersOf(workspaceId: string): KnownOwners | undefined {
 export const KNOWN_OWNERS_LIMIT = 250_000;
 
 /**
- * `ownersOf` through the process's cache: the version and the identities the cache does not hold are read in one
- * statement, and if the version moved, the rest are read too. Must run after `holdMerges`.
+ * `ownersOf` through the process's cache, for identities given by their keys: the version and the identities the
+ * cache does not hold are read in one statement, and if the version moved, the rest are read too. Must run after
+ * `holdMerges`.
  */
 async function cachedOwnersOf(
   tx: Tx,
   workspaceId: string,
-  identities: readonly Identity[],
+  identities: ReadonlyMap<string, Identity>,
 ): Promise<Map<string, string>> {
   const cached = knownOwners.get(workspaceId);
   const hits = new Map<string, string>();
   const misses: Identity[] = [];
-  for (const identity of identities) {
-    const key = identityKey(identity);
+  for (const [key, identity] of identities) {
     const owner = cached?.owners.get(key);
     if (owner === undefined) misses.push(identity);
     else hits.set(key, owner);
@@ -129,7 +129,7 @@ async function cachedOwnersOf(
     owners = new Map();
     knownOwners.set(workspaceId, { version, owners });
     if (cached?.version !== version && hits.size > 0) {
-      const again = identities.filter((i) => hits.has(identityKey(i)));
+      const again = [...identities].flatMap(([key, identity]) => (hits.has(key) ? [identity] : []));
       hits.clear();
       for (const [key, customerId] of await ownersOf(tx, workspaceId, again)) found.set(key, customerId);
     }
@@ -312,6 +312,11 @@ export async function resolveCustomer(
 /** Identities seen together in one call (an ingestion message), with the profile fields it sets, if any. */
 export interface Sighting {
   identities: readonly Identity[];
+  /**
+   * `identityKey` of each identity, when the caller made them already: a batch's keys are looked up several times
+   * (creation ahead, the cache, the fast path), and a key made once is hashed once.
+   */
+  keys?: readonly string[];
   /** Profile fields to apply (identify traits); null when the call changes no profile. */
   profile: ProfileInput | null;
   at: Date;
@@ -329,7 +334,7 @@ interface Unresolved {
  */
 export function linkedGroups(
   open: readonly number[],
-  keysOf: readonly string[][],
+  keysOf: readonly (readonly string[])[],
   ownerOf: ReadonlyMap<string, string>,
 ): Unresolved[] {
   const parent = new Map<string, string>();
@@ -384,7 +389,11 @@ function foldPatches(patches: readonly ProfileInput[]): ProfileInput {
  * customers (one existing, or one an earlier sighting of the batch would create) and merge them. Only then does
  * the order of the profile patches and the merge rule change the outcome, and the group goes one by one.
  */
-function mergesOnReplay(group: Unresolved, keysOf: readonly string[][], ownerOf: ReadonlyMap<string, string>): boolean {
+function mergesOnReplay(
+  group: Unresolved,
+  keysOf: readonly (readonly string[])[],
+  ownerOf: ReadonlyMap<string, string>,
+): boolean {
   const holder = new Map<string, string>();
   for (const n of group.sightings) {
     const keys = keysOf[n] as string[];
@@ -433,14 +442,14 @@ export async function resolveSightings<T>(
   if (sightings.some((s) => s.identities.length === 0)) throw new AppError(400, 'customer.identity_required');
   // Before the first look: an owner found below stays the owner of its rows until this transaction ends.
   await holdMerges(tx, workspaceId, 'shared');
-  const keysOf = sightings.map((s) => s.identities.map(identityKey));
+  const keysOf = sightings.map((s) => s.keys ?? s.identities.map(identityKey));
   const identityOf = new Map<string, Identity>();
   sightings.forEach((s, n) => {
     s.identities.forEach((i, k) => {
-      identityOf.set((keysOf[n] as string[])[k] as string, i);
+      identityOf.set((keysOf[n] as readonly string[])[k] as string, i);
     });
   });
-  const ownerOf = await cachedOwnersOf(tx, workspaceId, [...identityOf.values()]);
+  const ownerOf = await cachedOwnersOf(tx, workspaceId, identityOf);
 
   const customerOf: string[] = sightings.map(() => '');
   const open: number[] = [];

@@ -10,6 +10,7 @@ import {
   cleanProfile,
   type Identity,
   type IdentityInput,
+  identityKey,
   normalizeIdentity,
   type ProfileInput,
   resolveSightings,
@@ -23,6 +24,8 @@ export interface Normalized {
   name: string;
   messageId: string;
   identities: Identity[];
+  /** `identityKey` of each identity, made once for the look-ups of creation and resolution. */
+  identityKeys: string[];
   /** Known traits of an identify call; null when the message does not change the profile. */
   profile: ProfileInput | null;
   properties: Record<string, unknown>;
@@ -35,7 +38,6 @@ export interface Normalized {
 /** Segment caps one message at 32 KB; a larger one is refused rather than bloating the events table. */
 export const MAX_MESSAGE_BYTES = 32 * 1024;
 
-const identityKey = (i: Identity) => `${i.kind}\u0000${i.appId}\u0000${i.value}`;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const GENDERS: Record<string, 'male' | 'female'> = {
@@ -102,21 +104,24 @@ function splitTraits(traits: Record<string, unknown>): { profile: ProfileInput; 
   return { profile, rest };
 }
 
-function identitiesOf(msg: BatchMessage, profile: ProfileInput | null): Identity[] {
+function identitiesOf(msg: BatchMessage, profile: ProfileInput | null): { identities: Identity[]; keys: string[] } {
   const inputs: IdentityInput[] = [];
   if (msg.userId) inputs.push({ kind: 'user_id', value: msg.userId });
   if (msg.anonymousId) inputs.push({ kind: 'anonymous_id', value: msg.anonymousId });
   for (const i of msg.context?.identities ?? []) inputs.push(i);
   if (profile?.phone) inputs.push({ kind: 'phone', value: profile.phone });
   if (profile?.email) inputs.push({ kind: 'email', value: profile.email });
-  if (inputs.length === 1) return [normalizeIdentity(inputs[0] as IdentityInput)];
+  if (inputs.length === 1) {
+    const identity = normalizeIdentity(inputs[0] as IdentityInput);
+    return { identities: [identity], keys: [identityKey(identity)] };
+  }
   const seen = new Map<string, Identity>();
   for (const input of inputs) {
     const identity = normalizeIdentity(input);
     seen.set(identityKey(identity), identity);
   }
   if (seen.size === 0) throw new AppError(400, 'events.identity_required');
-  return [...seen.values()];
+  return { identities: [...seen.values()], keys: [...seen.keys()] };
 }
 
 /**
@@ -176,7 +181,7 @@ export async function normalizeMessage(
       throw new AppError(400, 'events.message_too_large', { limit: MAX_MESSAGE_BYTES });
     }
   }
-  const identities = identitiesOf(msg, profile);
+  const { identities, keys } = identitiesOf(msg, profile);
   const stamp = msg.timestamp ?? msg.originalTimestamp;
   let occurredAt = stamp ? new Date(stamp) : receivedAt;
   if (stamp && msg.sentAt)
@@ -186,6 +191,7 @@ export async function normalizeMessage(
     name,
     messageId: msg.messageId ?? newMessageId(),
     identities,
+    identityKeys: keys,
     profile,
     properties,
     propertiesJson,
@@ -358,7 +364,12 @@ export async function ingest(
   });
   if (fresh.length === 0) return { results };
 
-  const sightings = fresh.map((m) => ({ identities: m.identities, profile: m.profile, at: m.occurredAt }));
+  const sightings = fresh.map((m) => ({
+    identities: m.identities,
+    keys: m.identityKeys,
+    profile: m.profile,
+    at: m.occurredAt,
+  }));
   await resolveSightings(tx, participants, workspaceId, sightings, 'identify', async (customerIds) => {
     const written = await writeEvents(tx, workspaceId, fresh, customerIds, receivedAt);
     fresh.forEach((m, n) => {

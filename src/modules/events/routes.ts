@@ -131,7 +131,9 @@ async function prepareBatch(
     }
   }
   const sightings = entries.flatMap((e) =>
-    e.kind === 'ready' ? [{ identities: e.message.identities, profile: null, at: e.message.occurredAt }] : [],
+    e.kind === 'ready'
+      ? [{ identities: e.message.identities, keys: e.message.identityKeys, profile: null, at: e.message.occurredAt }]
+      : [],
   );
   await createUnknownCustomers(ctx.tenant, participants, ctx.workspaceId, sightings);
   return { receivedAt, entries };
