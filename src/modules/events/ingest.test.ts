@@ -161,7 +161,7 @@ test('a batch over 500 entries answers 422 and one over 512 KB answers 413, with
   expect(none).toHaveLength(0);
 });
 
-test('a message over 32 KB is refused by index; one just under it is accepted', async () => {
+test('a message over 32 KB, in its properties or elsewhere, is refused by index; one just under it is accepted', async () => {
   const res = await api.post('/v1/batch', {
     batch: [
       // 3 bytes a character in UTF-8: about 33 KB of properties.
@@ -181,6 +181,14 @@ test('a message over 32 KB is refused by index; one just under it is accepted', 
         messageId: 'm-big-3',
         properties: { note: '\u0001'.repeat(6000) },
       },
+      // The size is the whole message's, wherever the bulk is: here deep in its context.
+      {
+        type: 'track',
+        userId: 'u-big',
+        event: 'Context',
+        messageId: 'm-big-4',
+        context: { page: { referrer: { notes: ['大'.repeat(11_000)] } } },
+      },
     ],
   });
   expect(res.status).toBe(200);
@@ -188,6 +196,7 @@ test('a message over 32 KB is refused by index; one just under it is accepted', 
   expect(res.body.rejected.map((r: { index: number; code: string }) => [r.index, r.code])).toEqual([
     [0, 'events.message_too_large'],
     [2, 'events.message_too_large'],
+    [3, 'events.message_too_large'],
   ]);
 });
 

@@ -125,20 +125,33 @@ function identitiesOf(msg: BatchMessage, profile: ProfileInput | null): { identi
 }
 
 /**
+ * A bound on the bytes of `value` as JSON text, without serialising it: JSON text takes at most three bytes per UTF-16
+ * unit, a raw string at most six (a control character becomes `\u001f`), and a number or literal at most 24 bytes.
+ * Past a few levels of nesting it serialises what is left, so a deep document cannot exhaust the stack.
+ */
+function jsonBytesAtMost(value: unknown, depth = 0): number {
+  if (typeof value === 'string') return 6 * value.length + 2;
+  if (typeof value !== 'object' || value === null) return 24;
+  if (depth > 8) return 3 * (JSON.stringify(value)?.length ?? 4);
+  let bytes = 2;
+  if (Array.isArray(value)) {
+    for (const item of value) bytes += jsonBytesAtMost(item, depth + 1) + 1;
+    return bytes;
+  }
+  for (const key in value)
+    bytes += 6 * key.length + 4 + jsonBytesAtMost((value as Record<string, unknown>)[key], depth + 1);
+  return bytes;
+}
+
+/**
  * A bound on the bytes of a message's JSON, from its properties already serialised and the rest without
  * serialising it again: most messages are far below the limit, and serialising each one whole to measure it cost
- * more than the rest of its checks. JSON text takes at most three bytes per UTF-16 unit; a raw string at most six
- * (a control character becomes `\u001f`).
+ * more than the rest of its checks.
  */
 function sizeAtMost(msg: BatchMessage, propertiesJson: string): number {
   let bytes = 3 * propertiesJson.length + 16;
   const fields = msg as Record<string, unknown>;
-  for (const key in fields) {
-    if (key === 'properties') continue;
-    const value = fields[key];
-    bytes +=
-      6 * key.length + 4 + (typeof value === 'string' ? 6 * value.length : 3 * (JSON.stringify(value)?.length ?? 4));
-  }
+  for (const key in fields) if (key !== 'properties') bytes += 6 * key.length + 4 + jsonBytesAtMost(fields[key]);
   return bytes;
 }
 
