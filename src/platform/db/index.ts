@@ -83,6 +83,28 @@ function copyText(value: unknown): string {
     : text;
 }
 
+/**
+ * One COPY FROM STDIN of these chunks, written straight to the COPY stream (waiting for it to drain when it asks):
+ * a transaction's append is a few chunks, and a stream pipeline around them cost more than writing them.
+ */
+function copyIn(client: pg.PoolClient, sql: string, chunks: Iterable<string>): Promise<void> {
+  const stream = client.query(copyFrom(sql));
+  return new Promise<void>((resolve, reject) => {
+    stream.on('error', reject);
+    stream.on('finish', () => resolve());
+    const write = (pending: Iterator<string>) => {
+      for (let next = pending.next(); !next.done; next = pending.next()) {
+        if (!stream.write(next.value)) {
+          stream.once('drain', () => write(pending));
+          return;
+        }
+      }
+      stream.end();
+    };
+    write(chunks[Symbol.iterator]());
+  });
+}
+
 /** Multi-row INSERTs of at most 60,000 parameters each (PostgreSQL's protocol allows 65,535). */
 async function insertRows(
   q: Queryable,
@@ -143,8 +165,11 @@ export function openPostgres(url: string, poolSize = 10): Db {
         const after = [savepoint && `RELEASE SAVEPOINT ${savepoint}`, workspaceId && `SET LOCAL ROLE ${TENANT_ROLE}`];
         if (before.length > 0) await client.query(before.join('; '));
         try {
-          const stream = client.query(copyFrom(`COPY ${table} (${names.join(',')}) FROM STDIN`));
-          await pipeline(Readable.from(copyLines(rows, workspaceId ? `${workspaceId}\t` : '')), stream);
+          await copyIn(
+            client,
+            `COPY ${table} (${names.join(',')}) FROM STDIN`,
+            copyLines(rows, workspaceId ? `${workspaceId}\t` : ''),
+          );
         } catch (err) {
           if (savepoint) await client.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
           throw err;
