@@ -49,16 +49,18 @@ export function createUnknownCustomers(
 ): Promise<void> {
   const owners = knownOwnersOf(workspaceId)?.owners;
   const keysOf = sightings.map((s) => s.keys ?? s.identities.map(identityKey));
-  const isUnknownAt = (n: number) =>
-    (sightings[n] as Sighting).profile === null && (keysOf[n] as readonly string[]).every((key) => !owners?.has(key));
+  const unknown = keysOf.map(
+    (keys, n) => (sightings[n] as Sighting).profile === null && keys.every((key) => !owners?.has(key)),
+  );
   // Most batches, once a brand's traffic is under way, name no one new.
-  if (!keysOf.some((_, n) => isUnknownAt(n))) return Promise.resolve();
-  const chosen = linkedGroups(
-    sightings.map((_, n) => n),
-    keysOf,
-    new Map(),
-  )
-    .filter((group) => group.sightings.every(isUnknownAt))
+  if (!unknown.includes(true)) return Promise.resolve();
+  // Only sightings that share an identity with an unknown one are grouped: whether an unknown sighting's group holds
+  // a known one is decided by the first known sighting on any chain from it, and that one shares an identity with
+  // an unknown sighting.
+  const unknownKeys = new Set(keysOf.flatMap((keys, n) => (unknown[n] ? keys : [])));
+  const linked = keysOf.flatMap((keys, n) => (unknown[n] || keys.some((key) => unknownKeys.has(key)) ? [n] : []));
+  const chosen = linkedGroups(linked, keysOf, new Map())
+    .filter((group) => group.sightings.every((n) => unknown[n]))
     .flatMap((group) => group.sightings)
     .sort((a, b) => a - b)
     .map((n) => sightings[n] as Sighting);
