@@ -12,7 +12,10 @@ function* copyLines(rows: readonly (readonly unknown[])[], prefix = ''): Generat
   // Lines are grouped so the stream moves tens of kilobytes per write rather than one row.
   let buffer = '';
   for (const row of rows) {
-    buffer += `${prefix}${row.map(copyText).join('\t')}\n`;
+    // A loop rather than map and join: appends of hundreds of rows a request spent a fifth of this on the arrays.
+    let line = prefix;
+    for (let i = 0; i < row.length; i++) line += i === 0 ? copyText(row[i]) : `\t${copyText(row[i])}`;
+    buffer += `${line}\n`;
     if (buffer.length > 65_536) {
       yield buffer;
       buffer = '';
@@ -70,9 +73,9 @@ const COPY_SPECIAL = /[\\\t\n\r]/;
 
 /** One value in COPY's text format: tabs, newlines and backslashes escaped, NULL as \N, arrays and json literal. */
 function copyText(value: unknown): string {
-  if (value === null || value === undefined) return '\\N';
   let text: string;
   if (typeof value === 'string') text = value;
+  else if (value === null || value === undefined) return '\\N';
   else if (value instanceof Date) return value.toISOString();
   else if (Array.isArray(value)) text = `{${value.map((v) => `"${String(v).replace(/(["\\])/g, '\\$1')}"`).join(',')}}`;
   else if (typeof value === 'object') text = JSON.stringify(value);
