@@ -40,26 +40,26 @@ afterAll(async () => {
 
 const screenshot = screenshots('cdp');
 
-/** "添加条件" opens a menu of condition types; the new row is appended to the root group. */
 /**
  * Adds a condition row from the 添加条件 menu and waits for it. The menu of the previous add may still be fading out
- * (and take the click) on a loaded machine, so only an open menu is clicked, and the add is made again if no row
- * came of it.
+ * on a loaded machine: it can take the click, or be the one found and then vanish under the pointer. So only an open
+ * menu is clicked, briefly, and the whole add is made again (the menu closed first) if no row came of it.
  */
 async function addCondition(page: Page, type: string): Promise<void> {
   const rows = page.getByTestId('rule-row');
   const before = await rows.count();
   for (let attempt = 1; ; attempt++) {
-    await page.getByRole('button', { name: /添加条件$/ }).click();
-    await page
-      .locator('.ant-dropdown:not(.ant-dropdown-hidden) .ant-dropdown-menu')
-      .getByRole('menuitem', { name: type, exact: true })
-      .click();
     try {
+      await page.getByRole('button', { name: /添加条件$/ }).click();
+      await page
+        .locator('.ant-dropdown:not(.ant-dropdown-hidden) .ant-dropdown-menu')
+        .getByRole('menuitem', { name: type, exact: true })
+        .click({ timeout: 5_000 });
       await rows.nth(before).waitFor({ timeout: 10_000 });
       return;
     } catch (err) {
-      if (attempt === 3) throw err;
+      if (attempt === 4) throw err;
+      await page.keyboard.press('Escape');
     }
   }
 }
