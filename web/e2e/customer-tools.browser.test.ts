@@ -200,9 +200,18 @@ test('a customer is merged into another found by phone, and the merge is undone 
   await page.getByRole('heading', { name: '合并甲' }).waitFor();
   await page.getByRole('button', { name: '合并到其他客户' }).click();
   const dialog = page.getByRole('dialog');
-  await dialog.getByRole('combobox', { name: '目标客户' }).fill('13711110002');
-  await page.locator('.ant-select-item-option', { hasText: '合并乙' }).click();
-  await dialog.getByRole('alert').waitFor();
+  // On a loaded machine the option can be clicked while the list is still opening or being replaced by the search's
+  // answer, and the choice is lost: the search is typed again and the option chosen again until the warning shows.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await dialog.getByRole('combobox', { name: '目标客户' }).fill('13711110002');
+      await page.locator('.ant-select-item-option', { hasText: '合并乙' }).click({ timeout: 10_000 });
+      await dialog.getByRole('alert').waitFor({ timeout: 10_000 });
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
   expect(await dialog.getByRole('alert').textContent()).toContain(
     '「合并甲」的身份标识、标签、订单和记录将并入「合并乙」',
   );
